@@ -1,0 +1,26 @@
+"""minigrad: a small, readable deep-learning framework on numpy with PyTorch's API.
+
+Bottom to top: ``tensor`` (Tensor and backward) -> ``autograd`` (Function, no_grad) ->
+``ops`` (every differentiable op) -> ``nn`` -> ``optim``, ``data``, ``datasets``.
+"""
+import numpy as np
+
+from .tensor import Tensor
+from .autograd import Function, no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .gradcheck import gradcheck, GradcheckError
+from .random import manual_seed
+from .functional import (
+    tensor, zeros, ones, full, zeros_like, ones_like, randn, rand, randint, arange,
+    cat, concat, stack, where, pad, matmul,
+    exp, log, sqrt, abs, relu, sigmoid, tanh, clamp,
+    sum, mean, var, std, max, min, argmax, argmin,
+    softmax, log_softmax, reshape, flatten, permute, transpose, squeeze, unsqueeze,
+)
+
+float32 = np.float32
+float64 = np.float64
+int64 = np.int64
+long = np.int64
+bool_ = np.bool_
+
+__version__ = "0.1.0"
