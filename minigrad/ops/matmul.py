@@ -38,3 +38,30 @@ class MatMul(Function):
             gb = np.matmul(np.swapaxes(a2, -1, -2), g)
             gb = unbroadcast(gb, b2.shape).reshape(b.shape)
         return ga, gb
+
+
+class Linear(Function):
+    """``x @ weightᵀ + bias`` as one op (PyTorch's ``F.linear``): one BLAS product forward,
+    two backward, and no separate transpose/add nodes in the graph.
+    x: (..., in), weight: (out, in), bias: (out,) or None."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        ctx.save_for_backward(x, weight)
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            gx = grad @ weight
+        g2 = grad.reshape(-1, grad.shape[-1])
+        if ctx.needs_input_grad[1]:
+            gw = g2.T @ x.reshape(-1, x.shape[-1])
+        if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
+            gb = g2.sum(axis=0)
+        return gx, gw, gb

@@ -1,0 +1,4 @@
+"""Layers (``Module`` subclasses), ``functional`` and ``init``, with PyTorch's names."""
+from .modules import *  # noqa: F401,F403
+from .modules import Module, Parameter  # noqa: F401
+from . import functional  # noqa: F401

@@ -1,0 +1,2 @@
+"""The layer classes. Each layer file adds its names here."""
+from .module import Module, Parameter  # noqa: F401

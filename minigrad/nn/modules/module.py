@@ -1,0 +1,292 @@
+"""``Module`` and ``Parameter``: the base of every layer.
+
+A Module registers what is assigned to it: a ``Parameter`` goes into ``_parameters``, a
+sub-Module into ``_modules``, and ``register_buffer`` puts non-trainable state (BatchNorm's
+running statistics) into ``_buffers``. Everything else -- ``parameters()``,
+``state_dict()``, ``train()``, the ``repr`` -- walks those three dicts, as in PyTorch.
+"""
+from collections import OrderedDict, namedtuple
+
+import numpy as np
+
+from ...tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A Tensor that a Module registers as trainable; ``requires_grad`` defaults to True."""
+
+    __slots__ = ()
+
+    def __init__(self, data, requires_grad=True):
+        super().__init__(data, requires_grad=requires_grad)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class Module:
+    """Base class of all layers. Subclasses set attributes in ``__init__`` (after calling
+    ``super().__init__()``) and define ``forward``; call the module, not ``forward``."""
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ---- registration -----------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"cannot assign {name!r} before Module.__init__() is called; "
+                                 f"call super().__init__() first in {type(self).__name__}.__init__")
+        if name in self._buffers and (value is None or isinstance(value, Tensor)) \
+                and not isinstance(value, Parameter):
+            self._buffers[name] = value          # e.g. BatchNorm replacing running_mean
+            return
+        for d in (self._parameters, self._buffers, self._modules):
+            d.pop(name, None)
+        if isinstance(value, (Parameter, Module)):
+            self.__dict__.pop(name, None)        # a plain attribute would shadow it
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        # only called when normal lookup fails
+        for key in ("_parameters", "_buffers", "_modules"):
+            d = self.__dict__.get(key)
+            if d is not None and name in d:
+                return d[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute {name!r}")
+
+    def __delattr__(self, name):
+        for d in (self._parameters, self._buffers, self._modules):
+            if name in d:
+                del d[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name, param):
+        if param is None:
+            self._parameters[name] = None
+        else:
+            setattr(self, name, param if isinstance(param, Parameter) else Parameter(param))
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """Non-trainable state saved in ``state_dict`` (unless ``persistent=False``)."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            tensor = Tensor(tensor)
+        self.__dict__.pop(name, None)
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
+            self._non_persistent.add(name)
+
+    def add_module(self, name, module):
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module")
+        self._modules[name] = module
+
+    register_module = add_module
+
+    # ---- calling --------------------------------------------------------------------------
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} has no forward()")
+
+    def __call__(self, *args, **kwargs):
+        out = self.forward(*args, **kwargs)
+        for hook in tuple(self._forward_hooks.values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
+        return out
+
+    # ---- walking the tree -------------------------------------------------------------------
+    def named_modules(self, memo=None, prefix=""):
+        memo = set() if memo is None else memo
+        if id(self) in memo:
+            return
+        memo.add(id(self))
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name)
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self):
+        seen = set()
+        for name, child in self._modules.items():
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
+
+    def children(self):
+        for _, child in self.named_children():
+            yield child
+
+    def _named_members(self, dict_name, prefix, recurse):
+        seen = set()
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for mod_prefix, mod in modules:
+            for name, value in getattr(mod, dict_name).items():
+                if value is None or id(value) in seen:
+                    continue
+                seen.add(id(value))
+                yield (f"{mod_prefix}.{name}" if mod_prefix else name), value
+
+    def named_parameters(self, prefix="", recurse=True):
+        yield from self._named_members("_parameters", prefix, recurse)
+
+    def parameters(self, recurse=True):
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix="", recurse=True):
+        yield from self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse=True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def apply(self, fn):
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # ---- modes and gradients --------------------------------------------------------------
+    def train(self, mode=True):
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.data[...] = 0
+
+    def to(self, dtype):
+        """Cast every floating parameter and buffer to ``dtype`` in place (e.g. float64 for
+        gradcheck). minigrad has no devices, so ``to`` only takes a dtype."""
+        dtype = np.dtype(dtype)
+        for t in list(self.parameters()) + list(self.buffers()):
+            if np.issubdtype(t.dtype, np.floating):
+                t.data = t.data.astype(dtype)
+                if t.grad is not None:
+                    t.grad = Tensor(t.grad.data.astype(dtype))
+        return self
+
+    def double(self):
+        return self.to(np.float64)
+
+    def float(self):
+        return self.to(np.float32)
+
+    # ---- state ----------------------------------------------------------------------------
+    def state_dict(self, prefix=""):
+        """Parameters and persistent buffers by PyTorch's names (``0.weight``,
+        ``conv1.bias``). Values are numpy arrays -- copies, unlike PyTorch's shared tensors,
+        so a state dict kept in memory does not change as training goes on."""
+        out = OrderedDict()
+        for mod_prefix, mod in self.named_modules(prefix=prefix):
+            for name, p in mod._parameters.items():
+                if p is not None:
+                    out[f"{mod_prefix}.{name}" if mod_prefix else name] = p.data.copy()
+            for name, b in mod._buffers.items():
+                if b is not None and name not in mod._non_persistent:
+                    out[f"{mod_prefix}.{name}" if mod_prefix else name] = b.data.copy()
+        return out
+
+    def _state_tensors(self):
+        out = OrderedDict()
+        for mod_prefix, mod in self.named_modules():
+            for d, skip in ((mod._parameters, ()), (mod._buffers, mod._non_persistent)):
+                for name, t in d.items():
+                    if t is not None and name not in skip:
+                        out[f"{mod_prefix}.{name}" if mod_prefix else name] = t
+        return out
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy arrays (or Tensors) into this module's parameters and buffers, in place.
+        With ``strict=True`` missing or unexpected keys are an error; a shape mismatch is
+        always an error. Returns ``(missing_keys, unexpected_keys)``."""
+        own = self._state_tensors()
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        if strict and (missing or unexpected):
+            parts = []
+            if missing:
+                parts.append(f"missing keys: {', '.join(missing)}")
+            if unexpected:
+                parts.append(f"unexpected keys: {', '.join(unexpected)}")
+            raise KeyError(f"load_state_dict for {type(self).__name__}: " + "; ".join(parts))
+        for key, t in own.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            value = value.data if isinstance(value, Tensor) else np.asarray(value)
+            if value.shape != t.shape:
+                raise ValueError(f"load_state_dict for {type(self).__name__}: {key} has shape "
+                                 f"{value.shape} in the state dict, but {t.shape} in the model")
+            np.copyto(t.data, value, casting="unsafe")
+        return IncompatibleKeys(missing, unexpected)
+
+    # ---- hooks (PyTorch names) --------------------------------------------------------------
+    def register_forward_hook(self, hook):
+        """``hook(module, inputs, output)`` runs after every forward; a non-None return
+        replaces the output. Returns a handle with ``remove()``."""
+        return _HookHandle(self._forward_hooks, hook)
+
+    # ---- repr -------------------------------------------------------------------------------
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        lines = [line for line in self.extra_repr().split("\n") if line]
+        for name, child in self._modules.items():
+            child_repr = repr(child).replace("\n", "\n  ")
+            lines.append(f"({name}): {child_repr}")
+        if not lines:
+            return f"{type(self).__name__}()"
+        if len(lines) == 1 and not self._modules:
+            return f"{type(self).__name__}({lines[0]})"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers)
+                      | set(self._modules))
+
+
+class _HookHandle:
+    _next_id = 0
+
+    def __init__(self, hooks, hook):
+        self.hooks, self.id = hooks, _HookHandle._next_id
+        _HookHandle._next_id += 1
+        hooks[self.id] = hook
+
+    def remove(self):
+        self.hooks.pop(self.id, None)

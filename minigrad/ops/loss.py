@@ -1,0 +1,59 @@
+"""Loss functions fused into single ops, for numerical stability and speed."""
+import numpy as np
+
+from ..autograd import Function
+
+
+class CrossEntropy(Function):
+    """log_softmax followed by the negative log-likelihood of the target class, as one op.
+
+    logits: (N, C) or (N, C, d1, ...); target: integer class indices (N,) or (N, d1, ...).
+    The gradient w.r.t. the logits is (softmax - smoothed one-hot) / N for reduction='mean'.
+    Targets equal to ``ignore_index`` contribute nothing (and are not counted in the mean).
+    """
+
+    @staticmethod
+    def forward(ctx, logits, target, reduction="mean", label_smoothing=0.0, ignore_index=-100):
+        C = logits.shape[1]
+        # move classes last: (M, C)
+        z = np.moveaxis(logits, 1, -1).reshape(-1, C)
+        t = target.reshape(-1)
+        valid = t != ignore_index
+        t_safe = np.where(valid, t, 0)
+        if valid.any() and (t_safe.min() < 0 or t_safe.max() >= C):
+            bad = t_safe[(t_safe < 0) | (t_safe >= C)][0]
+            raise IndexError(f"cross_entropy: target {bad} is out of range for {C} classes")
+        shifted = z - z.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        nll = -logp[np.arange(len(t)), t_safe]
+        if label_smoothing:
+            nll = (1 - label_smoothing) * nll - label_smoothing * logp.mean(axis=1)
+        nll = np.where(valid, nll, 0).astype(logits.dtype, copy=False)
+        count = int(valid.sum())
+        ctx.save_for_backward(logp, t_safe, valid)
+        ctx.reduction, ctx.smoothing, ctx.count = reduction, label_smoothing, count
+        ctx.logits_shape = logits.shape
+        if reduction == "mean":
+            return np.asarray(nll.sum() / max(count, 1), dtype=logits.dtype)
+        if reduction == "sum":
+            return np.asarray(nll.sum(), dtype=logits.dtype)
+        return nll.reshape(target.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        logp, t, valid = ctx.saved_tensors
+        C = logp.shape[1]
+        g = np.exp(logp)                                   # softmax
+        g[np.arange(len(t)), t] -= 1 - ctx.smoothing
+        if ctx.smoothing:
+            g -= ctx.smoothing / C
+        g *= valid[:, None]
+        if ctx.reduction == "mean":
+            g *= grad / max(ctx.count, 1)
+        elif ctx.reduction == "sum":
+            g *= grad
+        else:
+            g *= grad.reshape(-1, 1)
+        shape = ctx.logits_shape
+        g = g.reshape((shape[0],) + shape[2:] + (C,))
+        return np.moveaxis(g, -1, 1), None
