@@ -40,15 +40,16 @@ class set_grad_enabled(contextlib.ContextDecorator):
 
     def __init__(self, mode):
         self.mode = bool(mode)
+        self.prev = []   # a stack: one instance (a decorator) may be re-entered by recursion
 
     def __enter__(self):
         global _grad_enabled
-        self.prev = _grad_enabled
+        self.prev.append(_grad_enabled)
         _grad_enabled = self.mode
 
     def __exit__(self, *exc):
         global _grad_enabled
-        _grad_enabled = self.prev
+        _grad_enabled = self.prev.pop()
         return False
 
 

@@ -223,8 +223,9 @@ class Tensor:
     def _operand(self, other):
         """Right operand of a binary op: Tensors pass, Python scalars stay scalars (so
         float32 stays float32), numpy arrays become Tensors of this tensor's float dtype."""
-        if isinstance(other, (Tensor, int, float, bool)):
-            return other
+        if isinstance(other, Tensor) or (isinstance(other, (int, float, bool))
+                                         and not isinstance(other, np.generic)):
+            return other   # np.float64 subclasses float but would promote float32 to float64
         arr = np.asarray(other)
         if np.issubdtype(self.dtype, np.floating) and arr.dtype != self.dtype:
             arr = arr.astype(self.dtype)

@@ -1,0 +1,246 @@
+"""Tensor basics: construction and dtypes, properties, numpy interop, repr, factories, seeding."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import Tensor
+
+
+# ---- construction and dtypes ------------------------------------------------------------------
+@pytest.mark.parametrize("data", [1.5, [1.0, 2.0], [[1.0], [2.5]], [1, 2.5]])
+def test_python_floats_default_to_float32(data):
+    t = Tensor(data)
+    assert t.dtype == np.float32
+    np.testing.assert_array_equal(t.data, np.asarray(data, dtype=np.float32))
+
+
+@pytest.mark.parametrize("data", [3, [1, 2, 3], [[1], [2]]])
+def test_python_ints_stay_integer(data):
+    t = Tensor(data)
+    assert t.dtype == np.int64
+    np.testing.assert_array_equal(t.data, np.asarray(data))
+
+
+def test_python_bools_stay_bool():
+    assert Tensor([True, False]).dtype == np.bool_
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16, np.int32, np.int64, np.uint8])
+def test_numpy_arrays_keep_their_dtype(dtype):
+    arr = np.arange(6).reshape(2, 3).astype(dtype)
+    t = Tensor(arr)
+    assert t.dtype == dtype
+    np.testing.assert_array_equal(t.data, arr)
+
+
+def test_explicit_dtype_overrides():
+    assert Tensor([1, 2], dtype=np.float64).dtype == np.float64
+    assert Tensor(np.ones(3), dtype=np.float32).dtype == np.float32
+    assert mg.tensor([1.0, 2.0], dtype=mg.float64).dtype == np.float64
+    assert Tensor([1.7, 2.2], dtype=np.int64).data.tolist() == [1, 2]
+
+
+def test_tensor_from_tensor_copies_its_values():
+    a = Tensor([1.0, 2.0])
+    b = Tensor(a)
+    np.testing.assert_array_equal(b.data, a.data)
+    assert b.dtype == np.float32
+
+
+def test_integer_tensor_cannot_require_grad():
+    with pytest.raises(RuntimeError, match="floating point"):
+        Tensor([1, 2], requires_grad=True)
+    with pytest.raises(RuntimeError, match="floating point"):
+        Tensor([1, 2]).requires_grad_()
+
+
+def test_object_data_is_rejected():
+    with pytest.raises((TypeError, ValueError)):
+        Tensor([object()])
+
+
+# ---- properties -------------------------------------------------------------------------------
+def test_shape_ndim_size_numel_len():
+    t = Tensor(np.zeros((2, 3, 4), dtype=np.float32))
+    assert t.shape == (2, 3, 4)
+    assert t.ndim == 3 and t.dim() == 3
+    assert t.size() == (2, 3, 4)
+    assert t.size(1) == 3 and t.size(-1) == 4
+    assert t.numel() == 24
+    assert len(t) == 2
+    with pytest.raises(TypeError, match="0-d"):
+        len(Tensor(1.0))
+
+
+def test_data_is_the_numpy_array_and_numpy_returns_it():
+    arr = np.arange(4.0)
+    t = Tensor(arr, requires_grad=True)
+    assert isinstance(t.data, np.ndarray)
+    assert isinstance(t.numpy(), np.ndarray)
+    np.testing.assert_array_equal(t.numpy(), arr)
+    # numpy() of a tensor that requires grad is allowed (detached view of the data)
+    y = t * 2
+    np.testing.assert_array_equal(y.numpy(), arr * 2)
+
+
+def test_array_protocol():
+    t = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    a = np.asarray(t)
+    assert isinstance(a, np.ndarray) and a.dtype == np.float32
+    np.testing.assert_array_equal(a, [[1, 2], [3, 4]])
+    assert np.asarray(t, dtype=np.float64).dtype == np.float64
+    assert np.array(t).shape == (2, 2)
+    # numpy functions accept tensors
+    assert np.sum(np.asarray(t)) == 10.0
+
+
+def test_item():
+    assert Tensor(2.5).item() == 2.5
+    assert isinstance(Tensor(2.5).item(), float)
+    assert Tensor([[7]]).item() == 7
+    assert isinstance(Tensor([[7]]).item(), int)
+    with pytest.raises(ValueError, match=r"one-element.*\(2,\)"):
+        Tensor([1.0, 2.0]).item()
+
+
+def test_tolist_and_bool():
+    assert Tensor([[1, 2], [3, 4]]).tolist() == [[1, 2], [3, 4]]
+    assert bool(Tensor(1.0)) is True and bool(Tensor([0.0])) is False
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(Tensor([1.0, 2.0]))
+
+
+def test_grad_starts_as_none_and_leaf_flags():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    assert x.grad is None and x.is_leaf and x.requires_grad and x.grad_fn is None
+    y = x * 2
+    assert not y.is_leaf and y.requires_grad and y.grad_fn is not None
+    c = Tensor([1.0]) * 2              # no input requires grad: a leaf, no graph
+    assert c.is_leaf and not c.requires_grad
+
+
+def test_detach_shares_data_but_leaves_the_graph():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    d = y.detach()
+    assert d.is_leaf and not d.requires_grad and d.grad_fn is None
+    np.testing.assert_array_equal(d.data, [3.0, 6.0])
+    assert np.shares_memory(d.data, y.data)
+    z = (d * x).sum()
+    z.backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 6.0])   # d is a constant
+
+
+def test_requires_grad_():
+    x = Tensor([1.0, 2.0])
+    assert x.requires_grad_() is x and x.requires_grad
+    x.requires_grad_(False)
+    assert not x.requires_grad
+    y = Tensor([1.0], requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="leaf"):
+        y.requires_grad_(False)
+
+
+def test_casts():
+    x = Tensor([1.5, -2.5])
+    assert x.double().dtype == np.float64
+    assert x.double().float().dtype == np.float32
+    assert x.long().dtype == np.int64
+    assert x.to(np.float64).dtype == np.float64
+    c = x.clone()
+    assert c.dtype == np.float32 and not np.shares_memory(c.data, x.data)
+
+
+def test_cast_is_differentiable_between_floats():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x.double()
+    assert y.dtype == np.float64
+    (y * y).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.data, [2.0, 4.0])
+
+
+def test_in_place_operators_are_refused_clearly():
+    x = Tensor([1.0])
+    with pytest.raises(RuntimeError, match="in-place"):
+        x += 1
+    with pytest.raises(RuntimeError, match="in-place"):
+        x[0] = 2.0
+
+
+# ---- repr ---------------------------------------------------------------------------------------
+def test_repr_is_readable():
+    assert repr(Tensor([1.0, 2.5])) == "tensor([1. , 2.5])"
+    assert repr(Tensor([1, 2])) == "tensor([1, 2])"
+    assert "dtype=float64" in repr(Tensor(np.array([1.0])))
+    assert "requires_grad=True" in repr(Tensor([1.0], requires_grad=True))
+    y = Tensor([1.0], requires_grad=True) * 2
+    assert "grad_fn=<MulBackward>" in repr(y)
+    r = repr(Tensor(np.arange(6, dtype=np.float32).reshape(2, 3)))
+    assert r.startswith("tensor([[") and r.count("\n") == 1
+
+
+# ---- factories ----------------------------------------------------------------------------------
+def test_tensor_factory():
+    t = mg.tensor([[1.0, 2.0]], requires_grad=True)
+    assert isinstance(t, Tensor) and t.requires_grad and t.dtype == np.float32 and t.shape == (1, 2)
+
+
+@pytest.mark.parametrize("factory, value", [(mg.zeros, 0.0), (mg.ones, 1.0)])
+def test_zeros_ones(factory, value):
+    for t in (factory(2, 3), factory((2, 3)), factory([2, 3])):
+        assert t.shape == (2, 3) and t.dtype == np.float32
+        assert np.all(t.data == value)
+    assert factory(3, dtype=np.float64).dtype == np.float64
+    assert factory(2, requires_grad=True).requires_grad
+    assert factory(()).shape == ()
+
+
+def test_full_and_like_factories():
+    t = mg.full((2, 2), 7.0)
+    assert t.dtype == np.float32 and np.all(t.data == 7)
+    x = Tensor(np.ones((3, 1)))
+    assert mg.zeros_like(x).shape == (3, 1) and mg.zeros_like(x).dtype == np.float64
+    assert mg.ones_like(x, dtype=np.float32).dtype == np.float32
+    assert np.all(mg.ones_like(x).data == 1)
+
+
+def test_randn_shape_dtype_and_distribution():
+    mg.manual_seed(0)
+    t = mg.randn(200, 50)
+    assert t.shape == (200, 50) and t.dtype == np.float32
+    assert abs(t.data.mean()) < 0.05 and abs(t.data.std() - 1) < 0.05
+    assert mg.randn((2, 3)).shape == (2, 3)
+    assert mg.randn(2, dtype=np.float64).dtype == np.float64
+    assert mg.randn(2, requires_grad=True).requires_grad
+
+
+def test_arange():
+    a = mg.arange(5)
+    assert a.dtype == np.int64 and a.tolist() == [0, 1, 2, 3, 4]
+    assert mg.arange(2, 8, 3).tolist() == [2, 5]
+    f = mg.arange(0.0, 1.0, 0.25)
+    assert f.dtype == np.float32
+    np.testing.assert_array_equal(f.data, [0, 0.25, 0.5, 0.75])
+    assert mg.arange(3, dtype=np.float64).dtype == np.float64
+
+
+def test_manual_seed_makes_randomness_repeatable():
+    mg.manual_seed(123)
+    a, b = mg.randn(4, 3), mg.rand(5)
+    mg.manual_seed(123)
+    a2, b2 = mg.randn(4, 3), mg.rand(5)
+    np.testing.assert_array_equal(a.data, a2.data)
+    np.testing.assert_array_equal(b.data, b2.data)
+    mg.manual_seed(124)
+    assert not np.array_equal(mg.randn(4, 3).data, a.data)
+    # successive draws differ
+    mg.manual_seed(123)
+    assert not np.array_equal(mg.randn(4, 3).data, mg.randn(4, 3).data)
+
+
+def test_randint():
+    mg.manual_seed(0)
+    r = mg.randint(0, 3, (100,))
+    assert r.dtype == np.int64 and r.shape == (100,)
+    assert set(r.tolist()) == {0, 1, 2}
