@@ -9,6 +9,8 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from ... import autograd
+from ...autograd import Function
 from ...tensor import Tensor
 
 
@@ -104,11 +106,17 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
+        call = None
+        if self._backward_hooks and autograd.is_grad_enabled():
+            call = _BackwardHookCall(self)
+            args = call.wrap_inputs(args)
         out = self.forward(*args, **kwargs)
         for hook in tuple(self._forward_hooks.values()):
             result = hook(self, args, out)
             if result is not None:
                 out = result
+        if call is not None:
+            out = call.wrap_outputs(out)
         return out
 
     # ---- walking the tree -------------------------------------------------------------------
@@ -260,6 +268,16 @@ class Module:
         replaces the output. Returns a handle with ``remove()``."""
         return _HookHandle(self._forward_hooks, hook)
 
+    def register_full_backward_hook(self, hook):
+        """``hook(module, grad_input, grad_output)`` runs in backward, once per call of this
+        module, when the gradients w.r.t. its inputs are known. ``grad_input`` has one entry
+        per positional argument, ``grad_output`` one per output (a Tensor, or None for a
+        non-Tensor or an argument that needs no gradient). A non-None return, a tuple like
+        ``grad_input``, replaces the gradients passed on to the inputs. When no input
+        requires grad, the hook runs with ``grad_input`` all None as soon as ``grad_output``
+        is known. Returns a handle with ``remove()``. See ``_BackwardHookCall`` for how."""
+        return _HookHandle(self._backward_hooks, hook)
+
     # ---- repr -------------------------------------------------------------------------------
     def extra_repr(self):
         return ""
@@ -290,3 +308,119 @@ class _HookHandle:
 
     def remove(self):
         self.hooks.pop(self.id, None)
+
+
+# ---- backward hooks ---------------------------------------------------------------------------
+# A minigrad Function returns one array, so the gradients of all inputs of a module call
+# meet in one extra node, a gate, that every input passes through on its way in:
+#
+#     x1 ─┐             ┌─ _InputTap ─> x1' ─┐
+#         ├─ _HookGate ─┤                    ├─ forward ─> _OutputTap ─> out
+#     x2 ─┘  (a scalar) └─ _InputTap ─> x2' ─┘
+#
+# In backward the output taps record grad_output, each input tap records its input's
+# gradient, and the gate -- an ancestor of every tap, so it runs after all of them -- calls
+# the hooks and hands the gradients (or the hooks' replacements) on to x1 and x2.
+class _BackwardHookCall:
+    """The gradients of one call of a module that has backward hooks."""
+
+    def __init__(self, module):
+        self.module = module
+        self.n_args = 0
+        self.tapped = []              # positions of the inputs routed through the gate
+        self.grad_inputs = {}         # position -> gradient array, filled by the input taps
+        self.grad_outputs = []        # one slot per output, filled by the output taps
+        self.n_outputs = 0            # outputs routed through an output tap
+        self.pending_outputs = 0      # of those, how many have not had their gradient yet
+
+    def wrap_inputs(self, args):
+        self.n_args = len(args)
+        self.tapped = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+        if not self.tapped:
+            return args
+        gate = _HookGate.apply(*(args[i] for i in self.tapped), call=self)
+        args = list(args)
+        for i in self.tapped:
+            args[i] = _InputTap.apply(gate, args[i].data, call=self, position=i)
+        return tuple(args)
+
+    def wrap_outputs(self, out):
+        several = isinstance(out, (tuple, list))
+        outs = list(out) if several else [out]
+        self.grad_outputs = [None] * len(outs)
+        for j, o in enumerate(outs):
+            if isinstance(o, Tensor) and o.requires_grad:
+                outs[j] = _OutputTap.apply(o, call=self, slot=j)
+                self.n_outputs += 1
+        self.pending_outputs = self.n_outputs
+        return type(out)(outs) if several else outs[0]
+
+    def run_hooks(self):
+        """Call every hook; return the gradients for the tapped inputs, as arrays."""
+        grad_output = tuple(None if g is None else Tensor._from_op(g, None) for g in self.grad_outputs)
+        grad_input = tuple(Tensor._from_op(self.grad_inputs[i], None) if i in self.grad_inputs
+                           else None for i in range(self.n_args))
+        name = type(self.module).__name__
+        for hook in tuple(self.module._backward_hooks.values()):
+            result = hook(self.module, grad_input, grad_output)
+            if result is None:
+                continue
+            result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+            if len(result) != self.n_args:
+                raise RuntimeError(f"backward hook of {name} returned {len(result)} gradients, "
+                                   f"expected {self.n_args} (one per positional input)")
+            if not self.tapped and any(r is not None for r in result):
+                raise RuntimeError(f"backward hook of {name}: no input of this call requires "
+                                   "grad, so the hook must return None")
+            grad_input = result
+        self.grad_inputs = {}
+        return tuple(None if grad_input[i] is None else np.asarray(grad_input[i])
+                     for i in self.tapped)
+
+
+class _HookGate(Function):
+    """All tapped inputs in, one dummy scalar out; its backward calls the hooks."""
+
+    @staticmethod
+    def forward(ctx, *inputs, call):
+        ctx.call = call
+        return np.zeros((), dtype=inputs[0].dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.call.run_hooks()
+
+
+class _InputTap(Function):
+    """Identity on ``x`` (given as an array) that hangs on the gate; backward records dL/dx."""
+
+    @staticmethod
+    def forward(ctx, gate, x, call, position):
+        ctx.call, ctx.position = call, position
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        ctx.call.grad_inputs[ctx.position] = grad
+        return np.zeros(()), None
+
+
+class _OutputTap(Function):
+    """Identity on one output; backward records grad_output (and, when no input is tapped,
+    calls the hooks once every output's gradient is in)."""
+
+    @staticmethod
+    def forward(ctx, out, call, slot):
+        ctx.call, ctx.slot = call, slot
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        call = ctx.call
+        call.grad_outputs[ctx.slot] = grad
+        call.pending_outputs -= 1
+        if call.pending_outputs == 0:
+            call.pending_outputs = call.n_outputs      # ready for a backward with retain_graph
+            if not call.tapped:
+                call.run_hooks()
+        return grad
