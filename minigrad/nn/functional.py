@@ -97,3 +97,39 @@ def dropout(input, p=0.5, training=True):
     keep = _random.generator().random(input.shape, dtype=np.float32) >= p
     mask = keep.astype(input.dtype) * np.asarray(1 / (1 - p), dtype=input.dtype)
     return input * mask
+
+
+# ---- normalisation ---------------------------------------------------------------------------
+from ..ops.norm import BatchNorm as _BatchNorm  # noqa: E402
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Batch normalisation of ``input`` (N, C, *spatial) per channel (``ops.norm.BatchNorm``).
+
+    ``training=True`` normalises with the batch's own mean and biased variance and, when
+    ``running_mean``/``running_var`` are given, updates them in place with ``momentum``
+    (the variance fed in is unbiased, as in PyTorch). ``training=False`` normalises with the
+    running statistics. ``weight``/``bias`` of shape (C,) scale and shift the result.
+    """
+    _check_tensor("batch_norm", input)
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected input of shape (N, C, ...), got {input.shape}")
+    C = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (C,):
+            raise ValueError(f"batch_norm: {name} has shape {tuple(t.shape)}, expected ({C},) "
+                             f"for input of shape {input.shape} with {C} channels")
+    if training and input.numel() // max(C, 1) <= 1:
+        raise ValueError("batch_norm: expected more than 1 value per channel when training, "
+                         f"got input of shape {input.shape}")
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError("batch_norm: running_mean and running_var are required when "
+                         "training=False")
+
+    def array(t):
+        return t.data if isinstance(t, Tensor) else t
+    return _BatchNorm.apply(input, weight, bias, running_mean=array(running_mean),
+                            running_var=array(running_var), training=training,
+                            momentum=momentum, eps=eps)

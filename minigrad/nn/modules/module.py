@@ -51,6 +51,14 @@ class Module:
                 and not isinstance(value, Parameter):
             self._buffers[name] = value          # e.g. BatchNorm replacing running_mean
             return
+        if name in self._parameters and not (value is None or isinstance(value, Parameter)):
+            # PyTorch refuses too: a plain Tensor here would silently stop being trained
+            raise TypeError(f"cannot assign {type(value).__name__} as parameter {name!r} of "
+                            f"{type(self).__name__} (nn.Parameter or None expected)")
+        if value is None and (name in self._parameters or name in self._modules):
+            d = self._parameters if name in self._parameters else self._modules
+            d[name] = None                       # keeps the slot, as PyTorch does
+            return
         for d in (self._parameters, self._buffers, self._modules):
             d.pop(name, None)
         if isinstance(value, (Parameter, Module)):
@@ -77,14 +85,30 @@ class Module:
                 return
         object.__delattr__(self, name)
 
+    def _check_new_name(self, kind, name, own):
+        """A registered name must be a non-empty str without '.' (the state_dict separator),
+        and must not hide an ordinary attribute or method."""
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+        if name == "" or "." in name:
+            raise KeyError(f"{kind} name {name!r} of {type(self).__name__} must be non-empty "
+                           "and cannot contain '.'")
+        if hasattr(self, name) and name not in own:
+            raise KeyError(f"attribute {name!r} already exists on {type(self).__name__}")
+
     def register_parameter(self, name, param):
+        self._check_new_name("parameter", name, self._parameters)
         if param is None:
             self._parameters[name] = None
+        elif not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: cannot assign {type(param).__name__} as "
+                            f"parameter {name!r} (nn.Parameter or None required)")
         else:
-            setattr(self, name, param if isinstance(param, Parameter) else Parameter(param))
+            setattr(self, name, param)
 
     def register_buffer(self, name, tensor, persistent=True):
         """Non-trainable state saved in ``state_dict`` (unless ``persistent=False``)."""
+        self._check_new_name("buffer", name, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             tensor = Tensor(tensor)
         self.__dict__.pop(name, None)
@@ -97,6 +121,10 @@ class Module:
     def add_module(self, name, module):
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {type(module).__name__} is not a Module")
+        self._check_new_name("module", name, self._modules)
+        for d in (self._parameters, self._buffers):
+            d.pop(name, None)
+        self.__dict__.pop(name, None)
         self._modules[name] = module
 
     register_module = add_module
@@ -170,15 +198,40 @@ class Module:
             yield b
 
     def apply(self, fn):
+        """Call ``fn`` on every submodule (children first) and on self, e.g. custom init."""
         for child in self.children():
             child.apply(fn)
         fn(self)
         return self
 
+    def get_submodule(self, target):
+        """The submodule at the dotted path ``target`` (``"features.0"``; ``""`` is self)."""
+        mod = self
+        for i, name in enumerate(target.split(".") if target else []):
+            if name not in mod._modules or mod._modules[name] is None:
+                path = ".".join(target.split(".")[:i]) or type(self).__name__
+                raise AttributeError(f"get_submodule: {path} has no submodule {name!r}")
+            mod = mod._modules[name]
+        return mod
+
+    def get_parameter(self, target):
+        """The parameter at the dotted path ``target`` (``"features.0.weight"``)."""
+        module_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(module_path)
+        if mod._parameters.get(name) is None:
+            raise AttributeError(f"get_parameter: {module_path or type(self).__name__} has no "
+                                 f"parameter {name!r}")
+        return mod._parameters[name]
+
     # ---- modes and gradients --------------------------------------------------------------
     def train(self, mode=True):
-        for m in self.modules():
-            object.__setattr__(m, "training", bool(mode))
+        """Set training mode here and (through each child's own ``train``, so subclasses
+        may override it) in every submodule. ``eval()`` is ``train(False)``."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"train(): mode is expected to be a bool, got {mode!r}")
+        self.training = mode
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self):
@@ -205,6 +258,10 @@ class Module:
                 t.data = t.data.astype(dtype)
                 if t.grad is not None:
                     t.grad = Tensor(t.grad.data.astype(dtype))
+        return self
+
+    def cpu(self):
+        """No-op: minigrad has only the CPU (kept so PyTorch code runs unchanged)."""
         return self
 
     def double(self):
@@ -239,27 +296,35 @@ class Module:
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy arrays (or Tensors) into this module's parameters and buffers, in place.
+
         With ``strict=True`` missing or unexpected keys are an error; a shape mismatch is
-        always an error. Returns ``(missing_keys, unexpected_keys)``."""
+        always an error. Errors are ``RuntimeError`` naming every offending key, as in
+        PyTorch; unlike PyTorch, everything is checked before anything is copied, so a
+        failed load leaves the module unchanged. Returns ``(missing_keys, unexpected_keys)``.
+        """
         own = self._state_tensors()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        if strict and (missing or unexpected):
-            parts = []
-            if missing:
-                parts.append(f"missing keys: {', '.join(missing)}")
-            if unexpected:
-                parts.append(f"unexpected keys: {', '.join(unexpected)}")
-            raise KeyError(f"load_state_dict for {type(self).__name__}: " + "; ".join(parts))
+        errors = []
+        if strict and unexpected:
+            errors.append("Unexpected key(s) in state_dict: " + ", ".join(map(repr, unexpected)))
+        if strict and missing:
+            errors.append("Missing key(s) in state_dict: " + ", ".join(map(repr, missing)))
+        values = {}
         for key, t in own.items():
             if key not in state_dict:
                 continue
             value = state_dict[key]
             value = value.data if isinstance(value, Tensor) else np.asarray(value)
             if value.shape != t.shape:
-                raise ValueError(f"load_state_dict for {type(self).__name__}: {key} has shape "
-                                 f"{value.shape} in the state dict, but {t.shape} in the model")
-            np.copyto(t.data, value, casting="unsafe")
+                errors.append(f"size mismatch for {key}: copying a param with shape {value.shape} "
+                              f"from the state dict, the shape in the current model is {t.shape}")
+            values[key] = value
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(errors))
+        for key, value in values.items():
+            np.copyto(own[key].data, value, casting="unsafe")
         return IncompatibleKeys(missing, unexpected)
 
     # ---- hooks (PyTorch names) --------------------------------------------------------------

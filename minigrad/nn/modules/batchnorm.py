@@ -1,0 +1,114 @@
+"""``BatchNorm1d`` and ``BatchNorm2d``: per-channel normalisation with running statistics.
+
+In training mode a layer normalises with the current batch's mean and variance and folds
+them into ``running_mean``/``running_var`` (buffers, saved in the state dict); in eval mode
+it normalises with those running estimates, so a single example is handled the same way
+whatever else is in its batch. The arithmetic and the gradient live in ``ops/norm.py``.
+"""
+import numpy as np
+
+from .. import functional as F
+from .. import init
+from .module import Module, Parameter
+
+
+class _BatchNorm(Module):
+    """What BatchNorm1d and BatchNorm2d share; they differ only in the input dims they accept.
+
+    ``momentum=None`` makes the running statistics a cumulative (equal-weight) average over
+    all batches seen, as in PyTorch. With ``track_running_stats=False`` there are no running
+    statistics and batch statistics are used in eval mode too. ``device`` is accepted and
+    ignored; ``dtype`` defaults to float32.
+    """
+
+    _expected_dims = ()        # the input ndims a subclass accepts
+    _layout = ""               # how it names them in errors
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, device=None, dtype=None):
+        super().__init__()
+        if not isinstance(num_features, (int, np.integer)) or num_features <= 0:
+            raise ValueError(f"{type(self).__name__}: num_features must be a positive int, "
+                             f"got {num_features!r}")
+        self.num_features = int(num_features)
+        self.eps, self.momentum = eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        if affine:
+            self.weight = Parameter(np.empty(self.num_features, dtype=dtype))
+            self.bias = Parameter(np.empty(self.num_features, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
+            self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def reset_parameters(self):
+        """Running statistics to mean 0 / variance 1, weight to 1 and bias to 0 (identity)."""
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def _check_input(self, input):
+        name = f"{type(self).__name__}({self.num_features})"
+        if input.ndim not in self._expected_dims:
+            raise ValueError(f"{name}: expected {self._layout} input, got input of shape "
+                             f"{tuple(input.shape)} ({input.ndim}-D)")
+        if input.shape[1] != self.num_features:
+            raise ValueError(f"{name}: expected input with {self.num_features} channels at "
+                             f"dim 1, got input of shape {tuple(input.shape)} with "
+                             f"{input.shape[1]} channels")
+        if self.training and input.numel() // input.shape[1] <= 1:
+            raise ValueError(f"{name}: expected more than 1 value per channel when training, "
+                             f"got input of shape {tuple(input.shape)}")
+
+    def forward(self, input):
+        self._check_input(input)
+        update = self.training and self.track_running_stats
+        # Weight of the new batch in the running average: momentum, or 1/k for the k-th
+        # batch when momentum is None (so the running stats are a plain average).
+        factor = 0.0 if self.momentum is None else self.momentum
+        if update and self.momentum is None:
+            factor = 1.0 / (int(self.num_batches_tracked.data) + 1)
+        # Batch statistics in training mode, and in eval mode too if there are no running ones.
+        use_batch_stats = self.training or self.running_mean is None
+        out = F.batch_norm(input,
+                           self.running_mean if update or not self.training else None,
+                           self.running_var if update or not self.training else None,
+                           self.weight, self.bias, use_batch_stats, factor, self.eps)
+        if update:
+            self.num_batches_tracked.data[...] += 1
+        return out
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm over (N, C) or (N, C, L) input: statistics per channel C, taken over N
+    (and L)."""
+
+    _expected_dims = (2, 3)
+    _layout = "2-D (N, C) or 3-D (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over (N, C, H, W) input: statistics per channel C, taken over N, H and W."""
+
+    _expected_dims = (4,)
+    _layout = "4-D (N, C, H, W)"

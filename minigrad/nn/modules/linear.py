@@ -1,0 +1,62 @@
+"""``Linear`` (a fully connected layer) and ``Identity``."""
+import math
+
+import numpy as np
+
+from .. import functional as F
+from .. import init
+from .module import Module, Parameter
+
+
+class Identity(Module):
+    """Returns its input unchanged; accepts and ignores any constructor arguments (as
+    PyTorch's does), so it can stand in for a layer that is switched off."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input
+
+
+class Linear(Module):
+    """``y = x @ weight.T + bias`` with ``weight`` of shape (out_features, in_features).
+
+    Default initialisation as PyTorch: ``kaiming_uniform_(weight, a=sqrt(5))``, which draws
+    from U(-1/sqrt(in_features), 1/sqrt(in_features)), and the bias from the same range.
+    ``device`` is accepted and ignored (minigrad has only the CPU); ``dtype`` defaults to
+    float32.
+    """
+
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        for name, n in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+                raise ValueError(f"Linear: {name} must be a non-negative int, got {n!r}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty(self.out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):
+        if input.ndim == 0 or input.shape[-1] != self.in_features:
+            raise ValueError(f"{self._short_repr()}: expected input of shape "
+                             f"(..., {self.in_features}), got {tuple(input.shape)}")
+        return F.linear(input, self.weight, self.bias)
+
+    def _short_repr(self):
+        return f"Linear(in_features={self.in_features}, out_features={self.out_features})"
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
