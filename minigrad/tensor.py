@@ -359,11 +359,14 @@ class Tensor:
         return ops.reduce.Var.apply(self, dim=dim, keepdim=keepdim, correction=correction)
 
     def std(self, dim=None, keepdim=False, unbiased=True, correction=None):
-        return self.var(dim, keepdim, unbiased, correction).sqrt()
+        if correction is None:
+            correction = 1 if unbiased else 0
+        return ops.reduce.Std.apply(self, dim=dim, keepdim=keepdim, correction=correction)
 
     def max(self, dim=None, keepdim=False):
         """``x.max()`` is a tensor; ``x.max(dim)`` is ``(values, indices)`` as in PyTorch.
-        The gradient goes to one index per slice (the first maximum)."""
+        With ``dim`` the gradient goes to one index per slice (the first maximum); ``x.max()``
+        splits it evenly between tied maxima, as PyTorch does."""
         return ops.reduce.max_or_min(self, dim, keepdim, largest=True)
 
     def min(self, dim=None, keepdim=False):

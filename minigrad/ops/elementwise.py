@@ -85,10 +85,15 @@ class Pow(Function):
         a, b, out = ctx.saved_tensors
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = unbroadcast(grad * b * np.power(a, b - 1), _shape(a))
-        if ctx.needs_input_grad[1]:
+            # b·a^(b-1) is 0·inf = nan at a = 0, b = 0, but a^0 is constant: the derivative
+            # is 0 (as in PyTorch)
             with np.errstate(divide="ignore", invalid="ignore"):
-                gb = unbroadcast(grad * out * np.log(a), _shape(b))
+                ga = unbroadcast(grad * np.where(b == 0, 0, b * np.power(a, b - 1)), _shape(a))
+        if ctx.needs_input_grad[1]:
+            # a^b·log(a) is 0·(-inf) = nan at a = 0, yet there a^b is constantly 0 for b > 0:
+            # the derivative is 0 (PyTorch masks it the same way)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gb = unbroadcast(grad * np.where((a == 0) & (b >= 0), 0, out * np.log(a)), _shape(b))
         return ga, gb
 
 

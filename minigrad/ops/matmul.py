@@ -18,18 +18,24 @@ class MatMul(Function):
             raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not match "
                              f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})")
         ctx.save_for_backward(a, b)
-        return np.matmul(a, b)
+        try:
+            return np.matmul(a, b)
+        except ValueError:   # the matrix dims match, so the batch dims do not broadcast
+            raise ValueError(f"matmul: batch dims of shapes {a.shape} and {b.shape} do not "
+                             f"broadcast ({a.shape[:-2]} vs {b.shape[:-2]})") from None
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         a2 = a[None, :] if a.ndim == 1 else a           # row vector
         b2 = b[:, None] if b.ndim == 1 else b           # column vector
+        # give grad back the unit dims the 1-D operands dropped; the column dim first, so
+        # that the 0-d grad of vector @ vector can take the row dim after it
         g = grad
-        if a.ndim == 1:
-            g = np.expand_dims(g, -2)
         if b.ndim == 1:
             g = np.expand_dims(g, -1)
+        if a.ndim == 1:
+            g = np.expand_dims(g, -2)
         ga = gb = None
         if ctx.needs_input_grad[0]:
             ga = np.matmul(g, np.swapaxes(b2, -1, -2))

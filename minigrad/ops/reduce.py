@@ -69,13 +69,36 @@ class Var(Function):
     def backward(ctx, grad):
         (centred,) = ctx.saved_tensors
         g = _expand_back(grad, ctx.axes, ctx.keepdim, centred.shape)
-        return g * centred * (2 / ctx.denom)
+        # with no degrees of freedom left the variance is nan (as in PyTorch), so is its gradient
+        scale = 2 / ctx.denom if ctx.denom else float("nan")
+        return g * centred * scale
+
+
+class Std(Function):
+    """sqrt(var) as one op so that where the std is 0 (a constant slice), whose derivative does
+    not exist, the gradient is 0 as in PyTorch rather than the 0/0 = nan of ``var().sqrt()``."""
+
+    @staticmethod
+    def forward(ctx, a, dim=None, keepdim=False, correction=1):
+        out = np.sqrt(Var.forward(ctx, a, dim, keepdim, correction))
+        (centred,) = ctx.saved_tensors
+        ctx.save_for_backward(centred, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        centred, out = ctx.saved_tensors
+        # d std / dx = (x - mean) / (denom * std)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = np.where(out == 0, 0, grad / (out * ctx.denom))
+        return _expand_back(g, ctx.axes, ctx.keepdim, centred.shape) * centred
 
 
 class MaxMin(Function):
-    """max or min over ``dim`` (an int or None). The gradient goes to exactly one element
-    per reduced slice -- the first extreme one -- as PyTorch's ``max(dim)`` does, so ties
-    do not multiply the gradient."""
+    """max or min over ``dim`` (an int or None). With ``dim`` the gradient goes to exactly
+    one element per reduced slice -- the first extreme one -- as PyTorch's ``max(dim)`` does,
+    so ties do not multiply the gradient. Over all elements (``dim=None``) PyTorch splits the
+    gradient evenly between tied extremes, and so does minigrad."""
 
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False, largest=True):
@@ -83,9 +106,13 @@ class MaxMin(Function):
         if a.size == 0:
             raise RuntimeError(f"{'max' if largest else 'min'}(): cannot reduce an empty tensor")
         if dim is None:
-            flat = arg(a.reshape(-1))
-            ctx.index, ctx.shape, ctx.dim = flat, a.shape, None
-            return np.asarray(a.reshape(-1)[flat])
+            value = a.reshape(-1)[arg(a.reshape(-1))]   # the first nan, if any, as np.max
+            ctx.ties = np.isnan(a) if np.isnan(value) else a == value
+            ctx.dim = None
+            return np.asarray(value)
+        if isinstance(dim, (tuple, list)):
+            raise TypeError(f"{'max' if largest else 'min'}(): dim must be an int or None, got "
+                            f"{dim!r} (PyTorch's max/min reduce one dim; reduce twice for more)")
         (axis,) = _axes(dim, a.ndim)
         idx = np.expand_dims(arg(a, axis=axis), axis)
         ctx.index, ctx.shape, ctx.dim, ctx.keepdim = idx, a.shape, axis, keepdim
@@ -94,12 +121,11 @@ class MaxMin(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out = np.zeros(ctx.shape, dtype=grad.dtype)
         if ctx.dim is None:
-            out.reshape(-1)[ctx.index] = grad
-        else:
-            g = grad if ctx.keepdim else np.expand_dims(grad, ctx.dim)
-            np.put_along_axis(out, ctx.index, g, axis=ctx.dim)
+            return np.where(ctx.ties, grad / ctx.ties.sum(), 0).astype(grad.dtype, copy=False)
+        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        g = grad if ctx.keepdim else np.expand_dims(grad, ctx.dim)
+        np.put_along_axis(out, ctx.index, g, axis=ctx.dim)
         return out
 
 
