@@ -1,0 +1,525 @@
+"""nn.Module and the basic layers: registration, tree walks, modes, state dicts, containers,
+reprs, and each layer's forward against numpy and its gradient by gradcheck."""
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.nn.functional as F
+from minigrad import Tensor, nn
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+        self.bn = nn.BatchNorm1d(3)
+        self.register_buffer("steps", np.zeros((), dtype=np.int64))
+        self.register_buffer("cache", np.zeros(2, dtype=np.float32), persistent=False)
+
+    def forward(self, x):
+        return self.bn(self.fc(x)).relu()
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block()
+        self.scale = nn.Parameter(np.ones(1, dtype=np.float32))
+        self.head = nn.Sequential(nn.Dropout(0.5), nn.Linear(3, 2))
+        self.note = "not a parameter"
+
+    def forward(self, x):
+        return self.head(self.block(x)) * self.scale
+
+
+def _rand(*shape, dtype=np.float64, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+# ---- registration and tree walks -------------------------------------------------------------
+def test_named_parameters_order_and_names():
+    net = Net()
+    names = [n for n, _ in net.named_parameters()]
+    # own parameters first, then submodules in assignment order (PyTorch's order)
+    assert names == ["scale", "block.fc.weight", "block.fc.bias", "block.bn.weight",
+                     "block.bn.bias", "head.1.weight", "head.1.bias"]
+    assert [p.shape for p in net.parameters()] == [(1,), (3, 4), (3,), (3,), (3,), (2, 3), (2,)]
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in net.parameters())
+    assert [n for n, _ in net.named_parameters(recurse=False)] == ["scale"]
+    assert [n for n, _ in net.block.named_parameters(prefix="block")][0] == "block.fc.weight"
+
+
+def test_buffers_children_modules():
+    net = Net()
+    assert [n for n, _ in net.named_buffers()] == [
+        "block.steps", "block.cache", "block.bn.running_mean", "block.bn.running_var",
+        "block.bn.num_batches_tracked"]
+    assert [n for n, _ in net.named_children()] == ["block", "head"]
+    assert list(net.children()) == [net.block, net.head]
+    assert [n for n, _ in net.named_modules()] == ["", "block", "block.fc", "block.bn",
+                                                   "head", "head.0", "head.1"]
+    assert [type(m).__name__ for m in net.modules()] == [
+        "Net", "Block", "Linear", "BatchNorm1d", "Sequential", "Dropout", "Linear"]
+    assert net.note == "not a parameter" and "note" not in dict(net.named_parameters())
+    assert net.get_submodule("head.1") is net.head[1]
+    assert net.get_parameter("block.fc.bias") is net.block.fc.bias
+    with pytest.raises(AttributeError, match="head has no submodule '7'"):
+        net.get_submodule("head.7")
+
+
+def test_shared_parameter_counted_once():
+    net = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+    net.append(net[0])                       # the same layer twice
+    assert len(list(net.parameters())) == 2
+    assert len(list(net.modules())) == 3     # Sequential, Linear, ReLU
+
+
+def test_reassigning_and_deleting():
+    net = Net()
+    net.scale = nn.Parameter(np.zeros(1, dtype=np.float32))
+    assert net.scale.data[0] == 0 and "scale" in dict(net.named_parameters())
+    with pytest.raises(TypeError, match="cannot assign Tensor as parameter 'scale' of Net"):
+        net.scale = Tensor(np.ones(1))
+    net.scale = None                          # keeps the slot, as PyTorch
+    assert net.scale is None and "scale" not in dict(net.named_parameters())
+    net.block.fc = nn.Identity()              # replacing a submodule
+    assert isinstance(net.block.fc, nn.Identity)
+    assert "block.fc.weight" not in dict(net.named_parameters())
+    del net.head
+    assert [n for n, _ in net.named_children()] == ["block"]
+    with pytest.raises(AttributeError, match="'Net' object has no attribute 'head'"):
+        net.head
+
+
+def test_registration_name_checks():
+    m = nn.Module()
+    with pytest.raises(KeyError, match="cannot contain"):
+        m.register_buffer("a.b", np.zeros(1))
+    with pytest.raises(KeyError, match="already exists"):
+        m.register_parameter("forward", nn.Parameter(np.zeros(1)))
+    with pytest.raises(TypeError, match="nn.Parameter or None required"):
+        m.register_parameter("w", Tensor(np.zeros(1)))
+    with pytest.raises(TypeError, match="int is not a Module"):
+        m.add_module("x", 3)
+
+    class Early(nn.Module):
+        def __init__(self):
+            self.w = nn.Parameter(np.zeros(1))
+    with pytest.raises(AttributeError, match=r"call super\(\).__init__\(\) first"):
+        Early()
+
+
+def test_train_eval_propagate():
+    net = Net()
+    assert all(m.training for m in net.modules())
+    assert net.eval() is net
+    assert not any(m.training for m in net.modules())
+    net.train()
+    assert all(m.training for m in net.modules())
+    net.head.eval()
+    assert net.training and not net.head.training and not net.head[0].training
+    with pytest.raises(ValueError, match="bool"):
+        net.train("no")
+
+
+def test_train_calls_overridden_train_of_children():
+    calls = []
+
+    class Frozen(nn.Linear):
+        def train(self, mode=True):
+            calls.append(mode)
+            return super().train(False)           # stays in eval mode
+    net = nn.Sequential(Frozen(2, 2), nn.Dropout())
+    net.train()
+    assert calls == [True] and not net[0].training and net[1].training
+
+
+def test_zero_grad():
+    net = Net()
+    x = Tensor(_rand(5, 4, dtype=np.float32))
+    net(x).sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    net.zero_grad(set_to_none=False)
+    assert all(p.grad is not None and np.all(p.grad.data == 0) for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+
+
+def test_requires_grad_and_dtype_casts():
+    net = Net()
+    net.requires_grad_(False)
+    assert not any(p.requires_grad for p in net.parameters())
+    net.double()
+    assert all(p.dtype == np.float64 for p in net.parameters())
+    assert net.block.bn.running_var.dtype == np.float64
+    assert net.block.bn.num_batches_tracked.dtype == np.int64     # integers stay
+    net.float()
+    assert all(p.dtype == np.float32 for p in net.parameters())
+
+
+def test_forward_hook_and_apply():
+    net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    seen = []
+    handle = net[0].register_forward_hook(lambda m, inp, out: seen.append(out.shape))
+    net(Tensor(np.ones((4, 2), np.float32)))
+    handle.remove()
+    net(Tensor(np.ones((4, 2), np.float32)))
+    assert seen == [(4, 3)]
+    net.apply(lambda m: isinstance(m, nn.Linear) and nn.init.zeros_(m.weight))
+    assert np.all(net[0].weight.data == 0)
+
+
+# ---- state_dict ------------------------------------------------------------------------------
+def test_state_dict_keys_and_copies():
+    net = Net()
+    sd = net.state_dict()
+    # each module's parameters, then its buffers, then its children (PyTorch's order);
+    # the non-persistent buffer 'cache' is left out
+    assert list(sd) == ["scale", "block.steps", "block.fc.weight", "block.fc.bias",
+                        "block.bn.weight", "block.bn.bias", "block.bn.running_mean",
+                        "block.bn.running_var", "block.bn.num_batches_tracked",
+                        "head.1.weight", "head.1.bias"]
+    assert all(isinstance(v, np.ndarray) for v in sd.values())
+    net.block.fc.weight.data[...] = 7
+    assert not np.any(sd["block.fc.weight"] == 7)            # a snapshot, not a view
+    assert list(nn.Sequential(nn.Linear(1, 1), nn.ReLU(), nn.Linear(1, 2)).state_dict()) == \
+        ["0.weight", "0.bias", "2.weight", "2.bias"]
+
+
+def test_state_dict_round_trip():
+    mg.manual_seed(1)
+    a = Net()
+    x = Tensor(_rand(6, 4, dtype=np.float32))
+    a(x)                                    # moves the BatchNorm running statistics
+    a.eval()
+    mg.manual_seed(2)
+    b = Net().eval()
+    assert not np.allclose(a(x).data, b(x).data)
+    result = b.load_state_dict(a.state_dict())
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    np.testing.assert_array_equal(a(x).data, b(x).data)
+    for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert ka == kb and va.dtype == vb.dtype
+        np.testing.assert_array_equal(va, vb)
+    assert b.block.bn.num_batches_tracked.data == 1
+    # values may also be Tensors (e.g. another model's parameters)
+    c = Net()
+    c.load_state_dict({k: Tensor(v) for k, v in a.state_dict().items()})
+    np.testing.assert_array_equal(c.eval()(x).data, a(x).data)
+
+
+def test_load_state_dict_strict_errors_name_the_keys():
+    net = Net()
+    sd = net.state_dict()
+    del sd["block.fc.bias"]
+    sd["block.extra"] = np.zeros(2)
+    with pytest.raises(RuntimeError) as err:
+        net.load_state_dict(sd)
+    msg = str(err.value)
+    assert "Error(s) in loading state_dict for Net" in msg
+    assert "Missing key(s) in state_dict: 'block.fc.bias'" in msg
+    assert "Unexpected key(s) in state_dict: 'block.extra'" in msg
+    result = net.load_state_dict(sd, strict=False)
+    assert result.missing_keys == ["block.fc.bias"]
+    assert result.unexpected_keys == ["block.extra"]
+
+
+def test_load_state_dict_shape_mismatch_changes_nothing():
+    net = Net()
+    before = net.state_dict()
+    sd = {k: v + 1 for k, v in before.items()}
+    sd["head.1.weight"] = np.zeros((3, 3), np.float32)
+    for strict in (True, False):                       # a shape mismatch is always an error
+        with pytest.raises(RuntimeError, match=r"size mismatch for head.1.weight: copying a "
+                           r"param with shape \(3, 3\) .* current model is \(2, 3\)"):
+            net.load_state_dict(sd, strict=strict)
+    for k, v in net.state_dict().items():               # nothing was half-loaded
+        np.testing.assert_array_equal(v, before[k])
+
+
+# ---- Sequential and ModuleList ----------------------------------------------------------------
+def test_sequential_indexing_len_iteration_append():
+    l0, r, l2 = nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)
+    seq = nn.Sequential(l0, r, l2)
+    assert len(seq) == 3 and list(seq) == [l0, r, l2]
+    assert seq[0] is l0 and seq[-1] is l2
+    head = seq[1:]
+    assert isinstance(head, nn.Sequential) and list(head) == [r, l2]
+    assert [n for n, _ in head.named_children()] == ["1", "2"]     # names kept, as PyTorch
+    with pytest.raises(IndexError, match="Sequential index 3 is out of range for length 3"):
+        seq[3]
+    with pytest.raises(TypeError, match="must be integers or slices"):
+        seq["0"]
+    seq.append(nn.Sigmoid())
+    assert len(seq) == 4 and list(seq.state_dict()) == [
+        "0.weight", "0.bias", "2.weight", "2.bias"]
+    x = Tensor(_rand(5, 3, dtype=np.float32))
+    ref = 1 / (1 + np.exp(-(np.maximum(x.data @ l0.weight.data.T + l0.bias.data, 0)
+                            @ l2.weight.data.T + l2.bias.data)))
+    np.testing.assert_allclose(seq(x).data, ref, rtol=1e-5, atol=1e-6)
+
+
+def test_sequential_delete_insert_setitem_renumber():
+    a, b, c = nn.ReLU(), nn.Tanh(), nn.Sigmoid()
+    seq = nn.Sequential(a, b, c)
+    del seq[0]
+    assert [n for n, _ in seq.named_children()] == ["0", "1"] and list(seq) == [b, c]
+    seq.insert(0, a)
+    assert list(seq) == [a, b, c]
+    d = nn.Identity()
+    seq[1] = d
+    assert list(seq) == [a, d, c]
+
+
+def test_sequential_from_ordered_dict():
+    seq = nn.Sequential(OrderedDict([("conv", nn.Linear(2, 2)), ("act", nn.ReLU())]))
+    assert list(seq.state_dict()) == ["conv.weight", "conv.bias"]
+    assert seq.conv is seq[0]
+
+
+def test_module_list_registers_its_modules():
+    class Tower(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+
+        def forward(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return x
+    tower = Tower()
+    assert [n for n, _ in tower.named_parameters()][:3] == [
+        "layers.0.weight", "layers.0.bias", "layers.1.weight"]
+    tower.layers += [nn.Linear(2, 1)]
+    tower.layers.append(nn.ReLU())
+    assert len(tower.layers) == 5 and tower(Tensor(np.ones((1, 2), np.float32))).shape == (1, 1)
+    assert isinstance(tower.layers[1:3], nn.ModuleList) and len(tower.layers[1:3]) == 2
+    with pytest.raises(NotImplementedError, match="ModuleList has no forward"):
+        tower.layers(Tensor(np.ones((1, 2))))
+
+
+# ---- repr ------------------------------------------------------------------------------------
+def test_layer_reprs():
+    assert repr(nn.Linear(1568, 128)) == "Linear(in_features=1568, out_features=128, bias=True)"
+    assert repr(nn.Linear(3, 1, bias=False)) == "Linear(in_features=3, out_features=1, bias=False)"
+    assert repr(nn.BatchNorm2d(16)) == \
+        "BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+    assert repr(nn.BatchNorm1d(8, eps=1e-3, momentum=None, affine=False,
+                               track_running_stats=False)) == \
+        "BatchNorm1d(8, eps=0.001, momentum=None, affine=False, track_running_stats=False)"
+    assert repr(nn.ReLU()) == "ReLU()"
+    assert repr(nn.ReLU(inplace=True)) == "ReLU(inplace=True)"
+    assert repr(nn.Dropout(0.25)) == "Dropout(p=0.25, inplace=False)"
+    assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
+    assert repr(nn.Softmax(dim=1)) == "Softmax(dim=1)"
+    assert repr(nn.LogSoftmax(dim=-1)) == "LogSoftmax(dim=-1)"
+    assert repr(nn.Identity()) == "Identity()"
+    assert repr(nn.Sigmoid()) == "Sigmoid()" and repr(nn.Tanh()) == "Tanh()"
+    assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"
+
+
+def test_nested_repr():
+    assert repr(Net()) == """Net(
+  (block): Block(
+    (fc): Linear(in_features=4, out_features=3, bias=True)
+    (bn): BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+  )
+  (head): Sequential(
+    (0): Dropout(p=0.5, inplace=False)
+    (1): Linear(in_features=3, out_features=2, bias=True)
+  )
+)"""
+
+
+# ---- Linear ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(5, 4), (2, 3, 4), (4,)])
+def test_linear_forward_vs_numpy(shape):
+    layer = nn.Linear(4, 3)
+    x = _rand(*shape, dtype=np.float32)
+    out = layer(Tensor(x))
+    assert out.shape == shape[:-1] + (3,) and out.dtype == np.float32
+    np.testing.assert_allclose(out.data, x @ layer.weight.data.T + layer.bias.data,
+                               rtol=1e-5, atol=1e-6)
+    no_bias = nn.Linear(4, 3, bias=False)
+    np.testing.assert_allclose(no_bias(Tensor(x)).data, x @ no_bias.weight.data.T, rtol=1e-5)
+
+
+def test_linear_gradcheck_float64():
+    layer = nn.Linear(4, 3)
+    x = Tensor(_rand(2, 3, 4), requires_grad=True)
+    w = Tensor(layer.weight.data, requires_grad=True)
+    b = Tensor(layer.bias.data, requires_grad=True)
+    assert mg.gradcheck(lambda x, w, b: F.linear(x, w, b), (x, w, b))
+    # and through the module itself, with its parameters in float64
+    layer.double()
+    assert mg.gradcheck(layer, Tensor(_rand(3, 4), requires_grad=True))
+    layer.zero_grad()
+    layer(Tensor(_rand(3, 4))).sum().backward()
+    np.testing.assert_allclose(layer.bias.grad.data, np.full(3, 3.0))
+
+
+def test_linear_bad_input_names_layer_and_shapes():
+    layer = nn.Linear(1568, 128)
+    with pytest.raises(ValueError, match=r"Linear\(in_features=1568, out_features=128\): "
+                                         r"expected input of shape \(\.\.\., 1568\), got \(32, 784\)"):
+        layer(mg.zeros(32, 784))
+    with pytest.raises(ValueError, match="in_features must be a non-negative int"):
+        nn.Linear(2.5, 3)
+
+
+def test_identity():
+    x = Tensor(np.ones(3))
+    assert nn.Identity(54, unused="x")(x) is x
+
+
+# ---- activations and Flatten -----------------------------------------------------------------
+def _softmax(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+@pytest.mark.parametrize("layer,ref", [
+    (nn.ReLU(), lambda x: np.maximum(x, 0)),
+    (nn.Sigmoid(), lambda x: 1 / (1 + np.exp(-x))),
+    (nn.Tanh(), np.tanh),
+    (nn.Softmax(dim=1), lambda x: _softmax(x, 1)),
+    (nn.LogSoftmax(dim=-1), lambda x: np.log(_softmax(x, -1))),
+])
+def test_activations_vs_numpy_and_gradcheck(layer, ref):
+    x = _rand(3, 4, seed=3)
+    np.testing.assert_allclose(layer(Tensor(x)).data, ref(x), rtol=1e-10, atol=1e-12)
+    assert mg.gradcheck(layer, Tensor(x + 0.05, requires_grad=True))   # away from ReLU's kink
+
+
+def test_softmax_implicit_dim_follows_pytorch():
+    x = _rand(2, 3)
+    with pytest.warns(UserWarning, match="implicit dimension"):
+        out = nn.Softmax()(Tensor(x))
+    np.testing.assert_allclose(out.data, _softmax(x, 1))
+    with pytest.raises(IndexError, match="Softmax: dim 2 is out of range for input with 2 dims"):
+        nn.Softmax(dim=2)(Tensor(x))
+
+
+def test_flatten():
+    x = Tensor(_rand(2, 3, 4, 5), requires_grad=True)
+    assert nn.Flatten()(x).shape == (2, 60)
+    assert nn.Flatten(0, 1)(x).shape == (6, 4, 5)
+    assert nn.Flatten(start_dim=2)(x).shape == (2, 3, 20)
+    np.testing.assert_array_equal(nn.Flatten()(x).data, x.data.reshape(2, 60))
+    nn.Flatten()(x).sum().backward()
+    assert x.grad.shape == (2, 3, 4, 5)
+    with pytest.raises(IndexError, match=r"Flatten\(start_dim=1, end_dim=-1\): start_dim=1 is "
+                                         r"out of range for input of shape \(5,\)"):
+        nn.Flatten()(Tensor(np.ones(5)))
+    with pytest.raises(ValueError, match="start_dim comes after end_dim"):
+        nn.Flatten(2, 1)(x)
+
+
+# ---- Dropout ---------------------------------------------------------------------------------
+def test_dropout_mask_rate_and_scaling():
+    mg.manual_seed(0)
+    p = 0.3
+    x = Tensor(np.ones((200, 500), np.float32))
+    y = nn.Dropout(p)(x).data
+    assert y.dtype == np.float32
+    assert np.mean(y == 0) == pytest.approx(p, abs=0.01)
+    kept = y[y != 0]
+    np.testing.assert_allclose(kept, 1 / (1 - p), rtol=1e-6)   # inverted dropout
+    assert y.mean() == pytest.approx(1.0, abs=0.02)             # expectation unchanged
+
+
+def test_dropout_eval_is_identity_and_extremes():
+    x = Tensor(_rand(4, 5, dtype=np.float32))
+    layer = nn.Dropout(0.5).eval()
+    np.testing.assert_array_equal(layer(x).data, x.data)
+    np.testing.assert_array_equal(nn.Dropout(0.0)(x).data, x.data)
+    assert np.all(nn.Dropout(1.0)(x).data == 0)
+    for bad in (-0.1, 1.5, "0.5"):
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            nn.Dropout(bad)
+
+
+def test_dropout_gradient_uses_the_same_mask():
+    x = Tensor(_rand(50, 40), requires_grad=True)
+    y = nn.Dropout(0.4)(x)
+    y.backward(np.ones(y.shape))
+    mask = y.data / x.data                          # 0 where dropped, 1/(1-p) where kept
+    assert set(np.round(np.unique(mask), 6)) == {0.0, round(1 / 0.6, 6)}
+    np.testing.assert_allclose(x.grad.data, mask, rtol=1e-12)
+
+
+def test_dropout_seeded():
+    x = Tensor(np.ones((10, 10), np.float32))
+    mg.manual_seed(5)
+    a = nn.Dropout()(x).data
+    mg.manual_seed(5)
+    np.testing.assert_array_equal(nn.Dropout()(x).data, a)
+
+
+# ---- loss modules ----------------------------------------------------------------------------
+def _log_softmax(x):
+    return np.log(_softmax(x, 1))
+
+
+def test_cross_entropy_loss_vs_numpy():
+    x, t = _rand(6, 4), np.array([0, 3, 1, 1, 2, 0])
+    ref = -_log_softmax(x)[np.arange(6), t]
+    assert nn.CrossEntropyLoss()(Tensor(x), t).item() == pytest.approx(ref.mean())
+    assert nn.CrossEntropyLoss(reduction="sum")(Tensor(x), Tensor(t)).item() == \
+        pytest.approx(ref.sum())
+    np.testing.assert_allclose(nn.CrossEntropyLoss(reduction="none")(Tensor(x), t).data, ref)
+    with pytest.raises(NotImplementedError, match="per-class weights"):
+        nn.CrossEntropyLoss(weight=Tensor(np.ones(4)))
+    with pytest.raises(ValueError, match="reduction must be"):
+        nn.CrossEntropyLoss(reduction="avg")
+
+
+def test_nll_loss_vs_numpy_with_ignore_index():
+    x, t = _log_softmax(_rand(5, 3)), np.array([2, 0, -100, 1, 2])
+    picked = x[[0, 1, 3, 4], [2, 0, 1, 2]]
+    loss = nn.NLLLoss()
+    assert loss(Tensor(x), t).item() == pytest.approx(-picked.mean())
+    assert nn.NLLLoss(reduction="sum")(Tensor(x), t).item() == pytest.approx(-picked.sum())
+    np.testing.assert_allclose(nn.NLLLoss(reduction="none")(Tensor(x), t).data,
+                               [-x[0, 2], -x[1, 0], 0, -x[3, 1], -x[4, 2]])
+    assert mg.gradcheck(lambda x: loss(x, t), Tensor(x, requires_grad=True))
+    t_all = np.array([2, 0, 0, 1, 2])
+    assert loss(Tensor(x), t_all).item() == pytest.approx(-x[np.arange(5), t_all].mean())
+    with pytest.raises(IndexError, match="target 3 is out of range for 3 classes"):
+        loss(Tensor(x), np.array([0, 1, 2, 3, 0]))
+    with pytest.raises(ValueError, match=r"target has shape \(4,\), expected \(5,\)"):
+        loss(Tensor(x), np.array([0, 1, 2, 0]))
+
+
+def test_mse_loss_vs_numpy():
+    a, b = _rand(4, 3, seed=1), _rand(4, 3, seed=2)
+    assert nn.MSELoss()(Tensor(a), Tensor(b)).item() == pytest.approx(np.mean((a - b) ** 2))
+    assert nn.MSELoss(reduction="sum")(Tensor(a), b).item() == pytest.approx(np.sum((a - b) ** 2))
+    assert mg.gradcheck(lambda x: nn.MSELoss()(x, Tensor(b)), Tensor(a, requires_grad=True))
+    with pytest.raises(ValueError, match=r"MSELoss: input has shape \(4, 1\) but target has "
+                                         r"shape \(4,\)"):
+        nn.MSELoss()(Tensor(np.ones((4, 1))), Tensor(np.ones(4)))
+
+
+# ---- a tiny end-to-end fit -------------------------------------------------------------------
+def test_small_mlp_learns_xor_like_data():
+    mg.manual_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 2)).astype(np.float32)
+    y = ((x[:, 0] * x[:, 1]) > 0).astype(np.int64)
+    model = nn.Sequential(nn.Linear(2, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 2))
+    loss_fn = nn.CrossEntropyLoss()
+    losses = []
+    for _ in range(150):
+        model.zero_grad()
+        loss = loss_fn(model(Tensor(x)), y)
+        loss.backward()
+        for p in model.parameters():
+            p.data -= 0.1 * p.grad.data
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]
+    model.eval()
+    accuracy = (model(Tensor(x)).data.argmax(1) == y).mean()
+    assert accuracy > 0.9
