@@ -1,0 +1,11 @@
+"""Optimizers and learning-rate schedulers, laid out as ``torch.optim``::
+
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    sched = optim.lr_scheduler.StepLR(opt, step_size=10)
+"""
+from .optimizer import Optimizer
+from .sgd import SGD
+from .adam import Adam, AdamW
+from . import lr_scheduler
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "lr_scheduler"]

@@ -1,0 +1,176 @@
+"""``Optimizer``: the bookkeeping every optimizer shares (as ``torch.optim.Optimizer``).
+
+An optimizer holds *param groups*: dicts with a ``"params"`` list and that group's
+hyper-parameters (``lr``, ``momentum``, ...), so different layers can train with different
+settings. Per-parameter state (momentum buffers, Adam's moment estimates) lives in
+``self.state[param]``. Subclasses only write ``step()``.
+
+Updates change ``p.data`` in place, as PyTorch's ``p.add_(...)`` does: anything holding the
+parameter (a model, another optimizer) sees the new values, and no graph is recorded.
+"""
+import copy
+
+import numpy as np
+
+from ..autograd import enable_grad
+from ..tensor import Tensor
+
+
+class Optimizer:
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self.state = {}          # Tensor -> dict of that parameter's state (hashed by identity)
+        self.param_groups = []
+        if isinstance(params, Tensor):
+            raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or "
+                            f"dicts, but got a single Tensor; wrap it in a list: [param]")
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__}: optimizer got an empty parameter list "
+                             f"(did the model register its parameters?)")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group):
+        """Add a dict ``{"params": [...], <hyper-parameters>}``; missing hyper-parameters
+        take the optimizer's defaults."""
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise TypeError(f"{name}: a param group must be a dict, got {type(param_group).__name__}")
+        params = param_group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{name}: can only optimize Tensors, but parameter {i} of the group "
+                                f"is a {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError(f"{name}: can't optimize a non-leaf Tensor (parameter {i} was "
+                                 f"computed by {p.grad_fn.name}); use a leaf, e.g. x.detach()")
+            if not np.issubdtype(p.dtype, np.floating):
+                raise TypeError(f"{name}: can only optimize floating point tensors, parameter {i} "
+                                f"has dtype {p.dtype}")
+        group = {"params": params}
+        for key, value in param_group.items():
+            if key != "params":
+                group[key] = value
+        for key, default in self.defaults.items():
+            group.setdefault(key, default)
+        self._check_hyperparameters(group)
+
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if len({id(p) for p in params}) != len(params) or seen & {id(p) for p in params}:
+            raise ValueError(f"{name}: some parameters appear in more than one parameter group "
+                             f"(or twice in one)")
+        self.param_groups.append(group)
+
+    def _check_hyperparameters(self, group):
+        """Reject values that make no sense with an error naming them (subclasses add more)."""
+        if group["lr"] < 0:
+            raise ValueError(f"{type(self).__name__}: invalid learning rate: {group['lr']} "
+                             f"(must be >= 0)")
+        if group.get("weight_decay", 0) < 0:
+            raise ValueError(f"{type(self).__name__}: invalid weight_decay value: "
+                             f"{group['weight_decay']} (must be >= 0)")
+
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients of all parameters. ``set_to_none=True`` (PyTorch's default)
+        sets ``.grad`` to None, so the next ``backward`` stores a fresh array instead of adding
+        to zeros and ``step()`` skips parameters that got no gradient."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.data[...] = 0
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient. ``closure``, if given, re-evaluates the
+        model and returns the loss (needed by some optimizers; accepted for all, as PyTorch)."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    self._update(p, p.grad.data, group, self.state.setdefault(p, {}))
+        return loss
+
+    def _update(self, p, grad, group, state):
+        raise NotImplementedError(f"{type(self).__name__} does not implement _update")
+
+    # ---- checkpoints -----------------------------------------------------------------------
+    def state_dict(self):
+        """``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}`` in
+        PyTorch's layout: parameters are named by their position across all groups, so the
+        dict can be saved and loaded into a new optimizer over a new model. Arrays are copies
+        (a snapshot; PyTorch returns references)."""
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            ids = []
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+                ids.append(index[id(p)])
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = ids
+            groups.append(packed)
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if self.state.get(p):
+                    state[index[id(p)]] = {k: v.copy() if isinstance(v, np.ndarray) else v
+                                           for k, v in self.state[p].items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restore hyper-parameters and per-parameter state saved by ``state_dict()``. The
+        groups must have the same sizes; state arrays are copied and cast to each
+        parameter's dtype."""
+        name = type(self).__name__
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"{name}.load_state_dict: loaded state dict has {len(saved_groups)} "
+                             f"parameter groups, this optimizer has {len(self.param_groups)}")
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(f"{name}.load_state_dict: parameter group {i} has "
+                                 f"{len(saved['params'])} parameters in the state dict, but "
+                                 f"{len(group['params'])} in this optimizer")
+        id_to_param = {saved_id: p
+                       for saved, group in zip(saved_groups, self.param_groups)
+                       for saved_id, p in zip(saved["params"], group["params"])}
+
+        new_state = {}
+        for key, param_state in state_dict["state"].items():
+            p = id_to_param.get(int(key))
+            if p is None:
+                continue
+            new_state[p] = {}
+            for k, v in param_state.items():
+                if isinstance(v, Tensor):
+                    v = v.data
+                if isinstance(v, np.ndarray):
+                    if v.shape != p.shape:
+                        raise ValueError(f"{name}.load_state_dict: state '{k}' of parameter {key} "
+                                         f"has shape {v.shape}, but the parameter has shape {p.shape}")
+                    v = v.astype(p.dtype)   # a copy: never share arrays with the dict
+                new_state[p][k] = v
+        self.state = new_state
+        for saved, group in zip(saved_groups, self.param_groups):
+            for k, v in saved.items():
+                if k != "params":
+                    group[k] = copy.deepcopy(v)
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(k for k in group if k != "params"):
+                lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
