@@ -52,14 +52,11 @@ class BatchNorm(Function):
             xc = x - running_mean.reshape(shape).astype(x.dtype, copy=False)
             var = running_var.astype(x.dtype, copy=False)
         invstd = (1 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-        xhat = xc * invstd.reshape(shape)
-        out = xhat
-        if weight is not None:
-            out = out * weight.reshape(shape)
+        xc *= invstd.reshape(shape)                       # in place: xc is our own temporary
+        xhat = xc
+        out = xhat * weight.reshape(shape) if weight is not None else xhat.copy()
         if bias is not None:
-            out = out + bias.reshape(shape)
-        elif out is xhat:
-            out = xhat.copy()                            # the output must not alias x̂
+            out += bias.reshape(shape).astype(out.dtype, copy=False)
         ctx.save_for_backward(xhat, invstd, weight)
         ctx.axes, ctx.shape, ctx.training = axes, shape, training
         return out
@@ -76,8 +73,9 @@ class BatchNorm(Function):
             scale = invstd if weight is None else weight * invstd
             if ctx.training:
                 m = grad.size // grad.shape[1]
-                gx = grad - (gb / m).reshape(shape) - xhat * (gw / m).reshape(shape)
+                gx = grad - (gb / m).reshape(shape)
+                gx -= xhat * (gw / m).reshape(shape)
+                gx *= scale.reshape(shape)
             else:
-                gx = grad
-            gx = gx * scale.reshape(shape)
+                gx = grad * scale.reshape(shape)
         return gx, (gw if needs[1] else None), (gb if needs[2] else None)
