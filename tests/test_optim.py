@@ -118,7 +118,7 @@ def test_adam_and_adamw_match_reference(cls, weight_decay, amsgrad):
     grads = rng.standard_normal((6, 2, 5)).astype(np.float32)
     grads[3] *= 0.01        # a step with a small gradient, where amsgrad differs
     kw = dict(lr=0.02, betas=(0.8, 0.95), eps=0.05,   # eps large enough to matter
-               weight_decay=weight_decay, amsgrad=amsgrad)
+              weight_decay=weight_decay, amsgrad=amsgrad)
     p = Tensor(w0.copy(), requires_grad=True)
     hist = run(cls([p], **kw), p, grads)
     ref = adam_reference(w0.astype(np.float64), grads.astype(np.float64),
