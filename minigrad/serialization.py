@@ -1,0 +1,190 @@
+"""``save(obj, path)`` and ``load(path)``: checkpoints as a numpy ``.npz`` archive.
+
+Format: every array becomes one entry of the archive, named after where it sits in the
+object (``conv1.weight``, ``state.0.exp_avg``), so ``np.load(path)`` shows the weights
+without minigrad; the entry ``__minigrad__`` holds a JSON description of the object with
+each array replaced by a reference to its entry. So besides arrays and Tensors a checkpoint
+may hold dicts (with str, int, float, bool, None or tuple keys), lists, tuples, str, int,
+float, bool and None -- a module's state_dict, an optimizer's ``state_dict()`` with its param
+groups and per-parameter state, an epoch counter. No pickle: loading runs no code.
+
+``load`` returns the same kinds of values that were saved: numpy arrays come back as numpy
+arrays, Tensors as Tensors (with ``requires_grad``), tuples as tuples, int keys as ints. So
+``model.load_state_dict(mg.load(path))`` gets exactly what ``model.state_dict()`` gave.
+
+Writing is atomic: the archive goes to a temporary file in the target's directory, is
+flushed and fsync'ed, then renamed over the target with ``os.replace``. A crash or an error
+while saving leaves the previous checkpoint intact and no temporary file behind.
+"""
+import contextlib
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+from .tensor import Tensor
+
+FORMAT = "minigrad-checkpoint"
+VERSION = 1
+HEADER = "__minigrad__"   # the archive entry holding the JSON description
+
+
+# ---- atomic writes ---------------------------------------------------------------------------
+@contextlib.contextmanager
+def atomic_open(path):
+    """``with atomic_open(path) as f: f.write(...)``: a binary file object that replaces
+    ``path`` only when the block finishes without an exception."""
+    path = os.path.abspath(os.fspath(path))
+    directory = os.path.dirname(path)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"cannot write '{path}': directory '{directory}' does not exist")
+    mode = _file_mode(path)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".",
+                               suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())     # the data is on disk before the rename makes it visible
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)        # atomic: readers see the old file or the new one
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_directory(directory)      # make the rename itself durable
+
+
+def _file_mode(path):
+    """Keep an existing file's permissions; new files get the usual 0o666 minus the umask
+    (mkstemp would leave 0o600). os.umask can only be read by setting it, hence two calls."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _fsync_directory(directory):
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:       # e.g. Windows cannot open directories; the rename is still atomic
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# ---- save ------------------------------------------------------------------------------------
+def save(obj, path):
+    """Write ``obj`` (a state dict, an optimizer state_dict, nested dicts/lists of arrays,
+    Tensors and plain values) to ``path`` atomically. The file name is used as given
+    (numpy would append ``.npz``; minigrad does not)."""
+    arrays = {}
+    tree = _encode(obj, arrays, "")
+    header = json.dumps({"format": FORMAT, "version": VERSION, "object": tree})
+    with atomic_open(path) as f:
+        np.savez(f, **{HEADER: np.array(header)}, **arrays)
+
+
+def _encode(value, arrays, name):
+    """The JSON-able description of ``value``; arrays go into ``arrays`` under a name."""
+    if isinstance(value, Tensor):
+        return {"__tensor__": _add_array(arrays, name, value.data),
+                "requires_grad": value.requires_grad}
+    if isinstance(value, np.ndarray):
+        return {"__ndarray__": _add_array(arrays, name, value)}
+    if isinstance(value, np.generic):           # a numpy scalar such as np.float32(0.5)
+        return {"__npscalar__": _add_array(arrays, name, np.asarray(value))}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, dict):
+        items = []
+        for k, v in value.items():
+            if not (k is None or isinstance(k, (bool, int, float, str, tuple))):
+                raise TypeError(f"mg.save: cannot save a dict key of type {type(k).__name__} "
+                                f"(at '{name}'); keys must be str, int, float, bool, None or tuple")
+            items.append([_encode(k, arrays, name), _encode(v, arrays, _join(name, k))])
+        return {"__dict__": items}
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v, arrays, _join(name, i)) for i, v in enumerate(value)]}
+    if isinstance(value, list):
+        return [_encode(v, arrays, _join(name, i)) for i, v in enumerate(value)]
+    raise TypeError(f"mg.save: cannot save a value of type {type(value).__name__} (at "
+                    f"'{name or '<root>'}'); a checkpoint holds arrays, Tensors, dicts, lists, "
+                    f"tuples, str, int, float, bool and None")
+
+
+def _join(name, key):
+    key = "_".join(map(str, key)) if isinstance(key, tuple) else str(key)
+    return f"{name}.{key}" if name else key
+
+
+def _add_array(arrays, name, array):
+    if array.dtype.hasobject:
+        raise TypeError(f"mg.save: the array at '{name}' has dtype object, which cannot be "
+                        f"saved without pickle; convert it to a numeric dtype")
+    name = name or "array"
+    unique, n = name, 1
+    while unique in arrays or unique == HEADER:   # e.g. key "a.b" and nested a -> b
+        unique, n = f"{name}~{n}", n + 1
+    arrays[unique] = array
+    return unique
+
+
+# ---- load ------------------------------------------------------------------------------------
+def load(path):
+    """Read a checkpoint written by ``save``; returns the same kinds of values that were
+    saved (numpy arrays stay numpy arrays, Tensors come back as Tensors)."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"mg.load: no such file: '{path}'")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"mg.load: '{path}' is not a minigrad checkpoint (not an .npz archive; "
+                         f"a truncated checkpoint looks like this too)")
+    # zipfile/numpy errors while reading mean a damaged file (JSONDecodeError is a ValueError)
+    damaged = (zipfile.BadZipFile, EOFError, KeyError, ValueError, OSError)
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except damaged as e:
+        raise ValueError(f"mg.load: '{path}' is damaged: {type(e).__name__}: {e}") from e
+    with archive:
+        if HEADER not in archive.files:
+            raise ValueError(f"mg.load: '{path}' is a numpy .npz archive but not a minigrad "
+                             f"checkpoint (it has no '{HEADER}' entry); read it with np.load")
+        try:
+            header = json.loads(str(archive[HEADER]))
+        except damaged as e:
+            raise ValueError(f"mg.load: '{path}' is damaged: {type(e).__name__}: {e}") from e
+        if not isinstance(header, dict) or header.get("format") != FORMAT \
+                or not isinstance(header.get("version"), int) or header["version"] > VERSION:
+            raise ValueError(f"mg.load: '{path}' is not a {FORMAT} this minigrad can read "
+                             f"(version <= {VERSION}); its header begins {str(header)[:80]!r}")
+        try:
+            return _decode(header["object"], archive)
+        except damaged as e:
+            raise ValueError(f"mg.load: '{path}' is damaged: {type(e).__name__}: {e}") from e
+
+
+def _decode(node, archive):
+    if isinstance(node, list):
+        return [_decode(v, archive) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if "__tensor__" in node:
+        return Tensor(archive[node["__tensor__"]], requires_grad=node["requires_grad"])
+    if "__ndarray__" in node:
+        return archive[node["__ndarray__"]]
+    if "__npscalar__" in node:
+        return archive[node["__npscalar__"]][()]
+    if "__tuple__" in node:
+        return tuple(_decode(v, archive) for v in node["__tuple__"])
+    if "__dict__" in node:
+        return {_decode(k, archive): _decode(v, archive) for k, v in node["__dict__"]}
+    raise KeyError(f"unknown entry {sorted(node)} in the checkpoint description")
