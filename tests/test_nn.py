@@ -84,6 +84,8 @@ def test_reassigning_and_deleting():
         net.scale = Tensor(np.ones(1))
     net.scale = None                          # keeps the slot, as PyTorch
     assert net.scale is None and "scale" not in dict(net.named_parameters())
+    with pytest.raises(TypeError, match="cannot assign int as child module 'head' of Net"):
+        net.head = 3
     net.block.fc = nn.Identity()              # replacing a submodule
     assert isinstance(net.block.fc, nn.Identity)
     assert "block.fc.weight" not in dict(net.named_parameters())
@@ -523,3 +525,13 @@ def test_small_mlp_learns_xor_like_data():
     model.eval()
     accuracy = (model(Tensor(x)).data.argmax(1) == y).mean()
     assert accuracy > 0.9
+
+
+def test_deepcopy_is_independent():
+    import copy
+    net = Net()
+    clone = copy.deepcopy(net)
+    assert list(clone.state_dict()) == list(net.state_dict())
+    clone.block.fc.weight.data[...] = 0
+    assert np.any(net.block.fc.weight.data != 0)
+    assert isinstance(clone.block.fc.weight, nn.Parameter)

@@ -55,6 +55,9 @@ class Module:
             # PyTorch refuses too: a plain Tensor here would silently stop being trained
             raise TypeError(f"cannot assign {type(value).__name__} as parameter {name!r} of "
                             f"{type(self).__name__} (nn.Parameter or None expected)")
+        if name in self._modules and not (value is None or isinstance(value, Module)):
+            raise TypeError(f"cannot assign {type(value).__name__} as child module {name!r} of "
+                            f"{type(self).__name__} (nn.Module or None expected)")
         if value is None and (name in self._parameters or name in self._modules):
             d = self._parameters if name in self._parameters else self._modules
             d[name] = None                       # keeps the slot, as PyTorch does
