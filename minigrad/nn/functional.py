@@ -133,3 +133,236 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return _BatchNorm.apply(input, weight, bias, running_mean=array(running_mean),
                             running_var=array(running_var), training=training,
                             momentum=momentum, eps=eps)
+
+
+# ---- convolution and pooling -----------------------------------------------------------------
+# Thin wrappers over the N-d Functions in ``ops/conv.py``: they turn ints into per-axis tuples,
+# check shapes and values (naming the layer, the expected and the actual value), accept an
+# unbatched input (C, *spatial) as PyTorch does, and call the op. ``name`` is what errors are
+# reported as: the function's name, or the module that called it.
+from ..ops import conv as _conv_ops  # noqa: E402
+
+
+def _ntuple(name, what, value, nd):
+    """``value`` as a tuple of ``nd`` ints (an int is repeated), else a clear error."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * nd
+    if len(values) != nd or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                                    for v in values):
+        raise ValueError(f"{name}: {what} must be an int or a tuple of {nd} ints, got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+def _check_input(name, input, nd):
+    """``input`` must be (N, C, *spatial) or unbatched (C, *spatial); returns it batched
+    and whether it was unbatched."""
+    _check_tensor(name, input)
+    spatial = {1: "L", 2: "H, W", 3: "D, H, W"}[nd]
+    if input.ndim not in (nd + 1, nd + 2):
+        raise ValueError(f"{name}: expected a {nd + 2}-D input (N, C, {spatial}) or a {nd + 1}-D "
+                         f"unbatched input (C, {spatial}), got input of shape {tuple(input.shape)}")
+    if not np.issubdtype(input.dtype, np.floating):
+        raise TypeError(f"{name}: expected a floating point input, got dtype {input.dtype}")
+    unbatched = input.ndim == nd + 1
+    return (input.reshape((1,) + input.shape) if unbatched else input), unbatched
+
+
+def _conv_padding(name, padding, kernel, stride, dilation):
+    """Padding as ((lo, hi), ...) per axis. 'same' pads dilation·(k-1) in total, the odd
+    element on the high side (as PyTorch does for even kernels); 'valid' is no padding."""
+    nd = len(kernel)
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * nd
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError(f"{name}: padding='same' is not supported for strided "
+                                 f"convolutions, got stride={stride}")
+            totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+            return tuple((t // 2, t - t // 2) for t in totals)
+        raise ValueError(f"{name}: padding must be an int, a tuple, 'valid' or 'same', "
+                         f"got {padding!r}")
+    pads = _ntuple(name, "padding", padding, nd)
+    if any(p < 0 for p in pads):
+        raise ValueError(f"{name}: padding must be non-negative, got padding={padding!r}")
+    return tuple((p, p) for p in pads)
+
+
+def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
+    _check_tensor(name, weight)
+    if weight.ndim != nd + 2:
+        raise ValueError(f"{name}: expected a {nd + 2}-D weight (out_channels, in_channels/groups"
+                         f", *kernel_size), got weight of shape {tuple(weight.shape)}")
+    x, unbatched = _check_input(name, input, nd)
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
+    out_channels, kernel = weight.shape[0], tuple(weight.shape[2:])
+    if out_channels % groups:
+        raise ValueError(f"{name}: out_channels={out_channels} (weight of shape "
+                         f"{tuple(weight.shape)}) is not divisible by groups={groups}")
+    if x.shape[1] != weight.shape[1] * groups:
+        raise ValueError(f"{name}: weight of shape {tuple(weight.shape)} with groups={groups} "
+                         f"expects input with {weight.shape[1] * groups} channels, got input "
+                         f"of shape {tuple(input.shape)} with {x.shape[1]} channels")
+    if bias is not None:
+        _check_tensor(name, bias)
+        if tuple(bias.shape) != (out_channels,):
+            raise ValueError(f"{name}: bias has shape {tuple(bias.shape)}, expected "
+                             f"({out_channels},) for weight of shape {tuple(weight.shape)}")
+    for t, what in ((weight, "weight"), (bias, "bias")):
+        if t is not None and t.dtype != x.dtype:
+            raise TypeError(f"{name}: input dtype {x.dtype} and {what} dtype {t.dtype} differ; "
+                            "convert one of them (e.g. input.float()) -- minigrad does not mix "
+                            "precisions silently")
+    stride = _ntuple(name, "stride", stride, nd)
+    dilation = _ntuple(name, "dilation", dilation, nd)
+    if any(s < 1 for s in stride):
+        raise ValueError(f"{name}: stride must be positive, got stride={stride}")
+    if any(d < 1 for d in dilation):
+        raise ValueError(f"{name}: dilation must be positive, got dilation={dilation}")
+    pads = _conv_padding(name, padding, kernel, stride, dilation)
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if any(s > p for s, p in zip(spans, padded)):
+        raise ValueError(f"{name}: the kernel {kernel} with dilation {dilation} spans {spans}, "
+                         f"larger than the padded input {padded} (input of shape "
+                         f"{tuple(input.shape)}, padding {padding!r})")
+    out = _conv_ops.ConvNd.apply(x, weight, bias, stride=stride, padding=pads,
+                                 dilation=dilation, groups=int(groups))
+    return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution of ``input`` (N, C, L) with ``weight`` (O, C/groups, k)."""
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution of ``input`` (N, C, H, W) with ``weight`` (O, C/groups, kH, kW):
+    each filter spans all C/groups input maps of its group, so every output map is a sum
+    over input maps. ``padding`` is an int, a tuple, 'valid' or 'same'."""
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution of ``input`` (N, C, D, H, W) with ``weight`` (O, C/groups, kD, kH, kW)."""
+    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _pool_args(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode, max_pad):
+    """Per-axis tuples for pooling, checked. ``max_pad(kernel, dilation)`` is the largest
+    padding PyTorch allows (about half the window: a window of only padding has no input)."""
+    kernel = _ntuple(name, "kernel_size", kernel_size, nd)
+    stride = kernel if stride is None or stride == [] or stride == () else \
+        _ntuple(name, "stride", stride, nd)
+    pads = _ntuple(name, "padding", padding, nd)
+    dilation = _ntuple(name, "dilation", dilation, nd)
+    for what, values in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
+        if any(v < 1 for v in values):
+            raise ValueError(f"{name}: {what} must be positive, got {what}={values}")
+    for p, k, d in zip(pads, kernel, dilation):
+        if p < 0 or p > max_pad(k, d):
+            raise ValueError(f"{name}: padding must be between 0 and half the kernel size, got "
+                             f"padding={pads} for kernel_size={kernel}"
+                             + (f", dilation={dilation}" if any(d > 1 for d in dilation) else ""))
+    x, unbatched = _check_input(name, input, nd)
+    pairs = tuple((p, p) for p in pads)
+    out = _conv_ops._pooled_shape(x.shape, kernel, stride, pairs, dilation, bool(ceil_mode))
+    if any(o < 1 for o in out):
+        raise ValueError(f"{name}: input of shape {tuple(input.shape)} is too small for "
+                         f"kernel_size={kernel}, stride={stride}, padding={pads}"
+                         + (f", dilation={dilation}" if any(d > 1 for d in dilation) else "")
+                         + f": the output would have spatial shape {out}")
+    return x, unbatched, kernel, stride, pairs, dilation
+
+
+def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    if return_indices:
+        raise NotImplementedError(f"{name}: return_indices=True is not implemented in minigrad")
+    x, unbatched, kernel, stride, pads, dilation = _pool_args(
+        name, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
+        max_pad=lambda k, d: (d * (k - 1) + 1) // 2)
+    out = _conv_ops.MaxPoolNd.apply(x, kernel=kernel, stride=stride, padding=pads,
+                                    dilation=dilation, ceil_mode=bool(ceil_mode))
+    return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Max over each ``kernel_size`` window of each channel (stride defaults to the kernel
+    size; padding counts as -inf). The gradient goes to the first maximum of each window."""
+    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+def _avg_pool(name, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+              divisor_override):
+    if divisor_override is not None and (not isinstance(divisor_override, (int, np.integer))
+                                         or divisor_override == 0):
+        raise ValueError(f"{name}: divisor_override must be a non-zero int, got {divisor_override!r}")
+    x, unbatched, kernel, stride, pads, _ = _pool_args(
+        name, nd, input, kernel_size, stride, padding, 1, ceil_mode,
+        max_pad=lambda k, d: k // 2)
+    out = _conv_ops.AvgPoolNd.apply(x, kernel=kernel, stride=stride, padding=pads,
+                                    ceil_mode=bool(ceil_mode),
+                                    count_include_pad=bool(count_include_pad),
+                                    divisor_override=divisor_override)
+    return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, None)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """Mean over each ``kernel_size`` window of each channel. With ``count_include_pad``
+    (the default, as PyTorch) padded zeros count in the mean."""
+    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    return _avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)
+
+
+def _adaptive_avg_pool(name, nd, input, output_size):
+    x, unbatched = _check_input(name, input, nd)
+    sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * nd
+    if len(sizes) != nd or not all(s is None or (isinstance(s, (int, np.integer))
+                                                 and not isinstance(s, bool) and s >= 1)
+                                   for s in sizes):
+        raise ValueError(f"{name}: output_size must be a positive int or a tuple of {nd} "
+                         f"positive ints (or None to keep that size), got {output_size!r}")
+    sizes = tuple(n if s is None else int(s) for s, n in zip(sizes, x.shape[2:]))
+    out = _conv_ops.AdaptiveAvgPoolNd.apply(x, output_size=sizes)
+    return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def adaptive_avg_pool1d(input, output_size):
+    return _adaptive_avg_pool("adaptive_avg_pool1d", 1, input, output_size)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average each channel over an ``output_size`` grid of bins (PyTorch's bins); output
+    size 1 is global average pooling."""
+    return _adaptive_avg_pool("adaptive_avg_pool2d", 2, input, output_size)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    return _adaptive_avg_pool("adaptive_avg_pool3d", 3, input, output_size)

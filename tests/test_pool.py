@@ -1,0 +1,290 @@
+"""Max, average and adaptive average pooling: forward and backward against references
+written out with loops over output positions, gradchecks, ties, and the error messages."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.nn.functional as F
+from minigrad import Tensor, nn
+
+MAX = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
+AVG = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
+
+
+def pooled_size(n, k, s, p, d, ceil_mode):
+    """PyTorch's output length, including the rule that a ceil_mode window must start
+    inside the input or its left padding."""
+    room = n + 2 * p - d * (k - 1) - 1
+    out = (-(-room // s) if ceil_mode else room // s) + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def windows(x_shape, kernel, stride, padding, dilation, ceil_mode):
+    """For each output position: the input coordinates of its window, in row-major kernel
+    order (None for a padded element)."""
+    sizes = x_shape[2:]
+    out_shape = tuple(pooled_size(n, k, s, p, d, ceil_mode)
+                      for n, k, s, p, d in zip(sizes, kernel, stride, padding, dilation))
+    for pos in np.ndindex(*out_shape):
+        coords = []
+        for k in np.ndindex(*kernel):
+            at = tuple(o * s - p + i * d for o, s, p, i, d in zip(pos, stride, padding, k, dilation))
+            inside = all(0 <= a < n for a, n in zip(at, sizes))
+            coords.append(at if inside else None)
+        yield out_shape, pos, coords
+
+
+def max_pool_reference(x, g, kernel, stride, padding, dilation, ceil_mode):
+    """Forward, and the backward for upstream gradient ``g``: each window's gradient goes
+    to the first of its maxima (row-major window order), as in PyTorch."""
+    out, gx = None, np.zeros_like(x)
+    N, C = x.shape[:2]
+    for out_shape, pos, coords in windows(x.shape, kernel, stride, padding, dilation, ceil_mode):
+        if out is None:
+            out = np.zeros((N, C) + out_shape)
+        for n in range(N):
+            for c in range(C):
+                vals = [x[(n, c) + at] if at is not None else -np.inf for at in coords]
+                first = int(np.argmax(vals))              # argmax returns the first maximum
+                out[(n, c) + pos] = vals[first]
+                if g is not None:
+                    gx[(n, c) + coords[first]] += g[(n, c) + pos]
+    return out, gx
+
+
+def avg_pool_reference(x, kernel, stride, padding, ceil_mode, count_include_pad):
+    """Sum of each window's input elements divided by PyTorch's divisor: the window size
+    clipped to the padded input (count_include_pad) or to the input itself (otherwise)."""
+    out = None
+    for out_shape, pos, coords in windows(x.shape, kernel, stride, padding, (1,) * len(kernel),
+                                          ceil_mode):
+        if out is None:
+            out = np.zeros(x.shape[:2] + out_shape)
+        total = sum(x[(slice(None), slice(None)) + at] for at in coords if at is not None)
+        size = 1
+        for o, s, p, k, n in zip(pos, stride, padding, kernel, x.shape[2:]):
+            start, end = o * s - p, min(o * s - p + k, n + p)
+            if not count_include_pad:
+                start, end = max(start, 0), min(end, n)
+            size *= end - start
+        out[(slice(None), slice(None)) + pos] = total / size
+    return out
+
+
+def random_pool(seed, dilation=True):
+    rng = np.random.default_rng(seed)
+    nd = int(rng.integers(1, 4))
+    kernel = tuple(int(k) for k in rng.integers(1, 4 if nd < 3 else 3, nd))
+    stride = tuple(int(s) for s in rng.integers(1, 4, nd))
+    dil = tuple(int(d) for d in rng.integers(1, 3, nd)) if dilation else (1,) * nd
+    padding = tuple(int(rng.integers(0, (d * (k - 1) + 1) // 2 + 1)) if dilation else
+                    int(rng.integers(0, k // 2 + 1)) for k, d in zip(kernel, dil))
+    ceil_mode = bool(rng.random() < 0.4)
+    size = tuple(d * (k - 1) + 1 + int(rng.integers(0, 5 if nd < 3 else 3))
+                 for k, d in zip(kernel, dil))
+    x = rng.standard_normal((int(rng.integers(1, 3)), int(rng.integers(1, 4))) + size)
+    return nd, x, kernel, stride, padding, dil, ceil_mode
+
+
+# ---- max pooling -----------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(30))
+def test_max_pool_forward_and_backward_match_reference(seed):
+    nd, x, kernel, stride, padding, dilation, ceil_mode = random_pool(seed)
+    xt = Tensor(x, requires_grad=True)
+    out = MAX[nd](xt, kernel, stride, padding, dilation=dilation, ceil_mode=ceil_mode)
+    g = np.random.default_rng(seed).standard_normal(out.shape)
+    ref, ref_gx = max_pool_reference(x, g, kernel, stride, padding, dilation, ceil_mode)
+    np.testing.assert_array_equal(out.data, ref)
+    out.backward(g)
+    np.testing.assert_allclose(xt.grad.data, ref_gx, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_max_pool_ties_send_the_gradient_to_the_first_maximum_only(seed):
+    """Inputs of 0s and 1s: most windows have tied maxima. Overlapping windows too."""
+    nd, _, kernel, stride, padding, dilation, ceil_mode = random_pool(seed + 50)
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 2, (2, 2) + tuple(d * (k - 1) + 4 for k, d in zip(kernel, dilation)))
+    x = x.astype(np.float32)
+    xt = Tensor(x, requires_grad=True)
+    out = MAX[nd](xt, kernel, (1,) * nd if seed % 2 else stride, padding, dilation=dilation,
+                  ceil_mode=ceil_mode)
+    g = rng.standard_normal(out.shape).astype(np.float32)
+    out.backward(g)
+    _, ref_gx = max_pool_reference(x, g, kernel, (1,) * nd if seed % 2 else stride, padding,
+                                   dilation, ceil_mode)
+    np.testing.assert_allclose(xt.grad.data, ref_gx, rtol=1e-6, atol=1e-6)
+
+
+def test_flat_background_gets_one_gradient_per_window():
+    """A constant image (MNIST's background): every element of every window ties. The
+    gradient must count each window once, not once per tied element."""
+    x = Tensor(np.zeros((1, 1, 4, 4), np.float32), requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    assert x.grad.data.sum() == 4                           # 4 windows, 1 each
+    np.testing.assert_array_equal(x.grad.data[0, 0], [[1, 0, 1, 0], [0, 0, 0, 0],
+                                                      [1, 0, 1, 0], [0, 0, 0, 0]])
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_max_pool_gradcheck(seed):
+    nd, x, kernel, stride, padding, dilation, ceil_mode = random_pool(seed + 200)
+    xt = Tensor(x, requires_grad=True)
+    assert mg.gradcheck(lambda t: MAX[nd](t, kernel, stride, padding, dilation=dilation,
+                                          ceil_mode=ceil_mode), (xt,))
+
+
+def test_max_pool_padding_is_minus_infinity():
+    x = Tensor(-np.ones((1, 1, 3), np.float32))
+    np.testing.assert_array_equal(F.max_pool1d(x, 2, stride=1, padding=1).data, -np.ones((1, 1, 4)))
+
+
+# ---- average pooling -------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(30))
+def test_avg_pool_forward_matches_reference(seed):
+    nd, x, kernel, stride, padding, _, ceil_mode = random_pool(seed + 300, dilation=False)
+    for count_include_pad in (True, False):
+        out = AVG[nd](Tensor(x), kernel, stride, padding, ceil_mode=ceil_mode,
+                      count_include_pad=count_include_pad)
+        ref = avg_pool_reference(x, kernel, stride, padding, ceil_mode, count_include_pad)
+        np.testing.assert_allclose(out.data, ref, rtol=1e-12, atol=1e-12)
+
+
+def test_avg_pool_counts_padding_like_pytorch():
+    x = Tensor(np.ones((1, 1, 5, 5), np.float32))
+    # default count_include_pad=True: the padded zeros count in the mean
+    np.testing.assert_allclose(F.avg_pool2d(x, 3, stride=2, padding=1).data[0, 0],
+                               [[4 / 9, 6 / 9, 4 / 9], [6 / 9, 1, 6 / 9], [4 / 9, 6 / 9, 4 / 9]],
+                               rtol=1e-6)
+    np.testing.assert_allclose(F.avg_pool2d(x, 3, stride=2, padding=1,
+                                            count_include_pad=False).data, np.ones((1, 1, 3, 3)))
+    # ceil_mode: the part of the last window past the padding does not count (PyTorch values)
+    np.testing.assert_allclose(F.avg_pool2d(x, 2, padding=1, ceil_mode=True).data[0, 0],
+                               [[.25, .5, .5], [.5, 1, 1], [.5, 1, 1]])
+    np.testing.assert_allclose(F.avg_pool2d(x, 2, ceil_mode=True).data, np.ones((1, 1, 3, 3)))
+    assert F.avg_pool2d(x, 2, divisor_override=1).data[0, 0, 0, 0] == 4
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_avg_pool_gradcheck(seed):
+    nd, x, kernel, stride, padding, _, ceil_mode = random_pool(seed + 400, dilation=False)
+    xt = Tensor(x, requires_grad=True)
+    for count_include_pad in (True, False):
+        assert mg.gradcheck(lambda t: AVG[nd](t, kernel, stride, padding, ceil_mode=ceil_mode,
+                                              count_include_pad=count_include_pad), (xt,))
+
+
+# ---- adaptive average pooling ----------------------------------------------------------------
+def adaptive_reference(x, out_size):
+    """Bin i of an axis of length L covers floor(i·L/out) .. ceil((i+1)·L/out)."""
+    H, W = x.shape[2:]
+    oh, ow = out_size
+    out = np.zeros(x.shape[:2] + out_size)
+    for i in range(oh):
+        for j in range(ow):
+            h0, h1 = (i * H) // oh, -(-((i + 1) * H) // oh)
+            w0, w1 = (j * W) // ow, -(-((j + 1) * W) // ow)
+            out[:, :, i, j] = x[:, :, h0:h1, w0:w1].mean(axis=(2, 3))
+    return out
+
+
+@pytest.mark.parametrize("size,out_size", [((7, 7), (1, 1)), ((5, 7), (3, 2)), ((6, 4), (4, 4)),
+                                           ((3, 5), (5, 3))])
+def test_adaptive_avg_pool2d(size, out_size):
+    x = np.random.default_rng(0).standard_normal((2, 3) + size)
+    out = F.adaptive_avg_pool2d(Tensor(x), out_size)
+    np.testing.assert_allclose(out.data, adaptive_reference(x, out_size), rtol=1e-12)
+    xt = Tensor(x, requires_grad=True)
+    assert mg.gradcheck(lambda t: F.adaptive_avg_pool2d(t, out_size), (xt,))
+
+
+def test_global_average_pool():
+    x = np.random.default_rng(0).standard_normal((4, 8, 5, 6)).astype(np.float32)
+    out = nn.AdaptiveAvgPool2d(1)(Tensor(x))
+    assert out.shape == (4, 8, 1, 1) and out.dtype == np.float32
+    np.testing.assert_allclose(out.data[:, :, 0, 0], x.mean(axis=(2, 3)), rtol=1e-5)
+    assert nn.AdaptiveAvgPool2d((None, 2))(Tensor(x)).shape == (4, 8, 5, 2)
+
+
+# ---- facts and modules -----------------------------------------------------------------------
+@pytest.mark.parametrize("layer", [nn.MaxPool2d(2), nn.AvgPool2d(3, stride=1, padding=1),
+                                   nn.AdaptiveAvgPool2d(2), nn.MaxPool2d(3, stride=2, padding=1)])
+def test_pooling_never_mixes_channels(layer):
+    x = np.random.default_rng(0).standard_normal((2, 4, 6, 6)).astype(np.float32)
+    out = layer(Tensor(x)).data
+    for c in range(4):
+        x2 = x.copy()
+        x2[:, c] += 10.0 + np.abs(x).max()                  # raises every max in channel c
+        changed = np.abs(layer(Tensor(x2)).data - out).max(axis=(0, 2, 3)) > 0
+        assert changed.tolist() == [i == c for i in range(4)]
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_float32_end_to_end(nd):
+    x = Tensor(np.random.default_rng(0).standard_normal((2, 3) + (6,) * nd).astype(np.float32),
+               requires_grad=True)
+    for f in (MAX[nd], AVG[nd]):
+        out = f(x, 2)
+        assert out.dtype == np.float32
+        out.sum().backward()
+        assert x.grad.dtype == np.float32
+
+
+def test_unbatched_input_and_no_grad():
+    x = mg.randn(3, 8, 8)
+    assert nn.MaxPool2d(2)(x).shape == (3, 4, 4)
+    with mg.no_grad():
+        out = nn.MaxPool2d(2)(mg.randn(1, 3, 8, 8, requires_grad=True))
+    assert out.grad_fn is None
+
+
+def test_repr_like_pytorch():
+    assert repr(nn.MaxPool2d(2)) == \
+        "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
+    assert repr(nn.MaxPool3d((2, 2, 2))) == \
+        "MaxPool3d(kernel_size=(2, 2, 2), stride=(2, 2, 2), padding=0, dilation=1, ceil_mode=False)"
+    assert repr(nn.AvgPool2d(2)) == "AvgPool2d(kernel_size=2, stride=2, padding=0)"
+    assert repr(nn.AvgPool1d(2)) == "AvgPool1d(kernel_size=(2,), stride=(2,), padding=(0,))"
+    assert repr(nn.AdaptiveAvgPool2d(1)) == "AdaptiveAvgPool2d(output_size=1)"
+    assert repr(nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d(2))) == (
+        "Sequential(\n  (0): Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1))\n"
+        "  (1): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)\n)")
+    assert list(nn.MaxPool2d(2).parameters()) == []
+
+
+# ---- bad input -------------------------------------------------------------------------------
+def test_padding_larger_than_half_the_kernel():
+    with pytest.raises(ValueError, match=r"MaxPool2d\(kernel_size=2.*padding must be between 0 "
+                                         r"and half the kernel size, got padding=\(2, 2\) for "
+                                         r"kernel_size=\(2, 2\)"):
+        nn.MaxPool2d(2, padding=2)(mg.randn(1, 1, 6, 6))
+    with pytest.raises(ValueError, match=r"avg_pool1d: padding must be between 0 and half the "
+                                         r"kernel size, got padding=\(2,\) for kernel_size=\(3,\)"):
+        F.avg_pool1d(mg.randn(1, 1, 6), 3, padding=2)
+
+
+def test_window_larger_than_input():
+    with pytest.raises(ValueError, match=r"MaxPool2d\(kernel_size=5.*input of shape \(1, 3, 4, 4\) "
+                                         r"is too small for kernel_size=\(5, 5\).*output would have "
+                                         r"spatial shape \(0, 0\)"):
+        nn.MaxPool2d(5)(mg.randn(1, 3, 4, 4))
+    with pytest.raises(ValueError, match=r"avg_pool3d: input of shape \(1, 1, 2, 8, 8\) is too small"):
+        F.avg_pool3d(mg.randn(1, 1, 2, 8, 8), 3)
+
+
+def test_wrong_rank_and_non_positive_stride():
+    with pytest.raises(ValueError, match=r"MaxPool1d.*expected a 3-D input \(N, C, L\) or a 2-D "
+                                         r"unbatched input \(C, L\), got input of shape \(2, 3, 4, 4\)"):
+        nn.MaxPool1d(2)(mg.randn(2, 3, 4, 4))
+    with pytest.raises(ValueError, match=r"max_pool2d: stride must be positive, got stride=\(0, 0\)"):
+        F.max_pool2d(mg.randn(1, 1, 4, 4), 2, stride=0)
+    with pytest.raises(ValueError, match=r"avg_pool2d: kernel_size must be positive, got "
+                                         r"kernel_size=\(0, 2\)"):
+        F.avg_pool2d(mg.randn(1, 1, 4, 4), (0, 2))
+    with pytest.raises(ValueError, match=r"adaptive_avg_pool2d: output_size must be a positive int"):
+        F.adaptive_avg_pool2d(mg.randn(1, 1, 4, 4), 0)
+    with pytest.raises(ValueError, match=r"max_pool3d: kernel_size must be an int or a tuple of 3 "
+                                         r"ints, got \(2, 2\)"):
+        F.max_pool3d(mg.randn(1, 1, 4, 4, 4), (2, 2))
