@@ -35,18 +35,23 @@ counted at its first call) and the MACs of this call."""
 
 
 def layer_macs(module, output):
-    """Multiply-accumulates of one call of ``module`` that produced ``output`` (see the
-    module docstring for the formulas). Layers are recognised by PyTorch's attribute names,
-    so any conv layer with ``in_channels``, ``kernel_size`` and ``groups`` counts."""
-    if not isinstance(output, Tensor):
+    """Multiply-accumulates of one call of ``module`` that produced ``output`` -- a Tensor,
+    or just its shape (see the module docstring for the formulas). Layers are recognised by
+    PyTorch's attribute names, so any conv layer with ``in_channels``, ``kernel_size`` and
+    ``groups`` counts."""
+    if isinstance(output, Tensor):
+        size = int(output.data.size)
+    elif isinstance(output, tuple) and all(isinstance(d, (int, np.integer)) for d in output):
+        size = int(np.prod(output, dtype=np.int64))
+    else:
         return 0
     if all(hasattr(module, a) for a in ("in_channels", "out_channels", "kernel_size", "groups")):
-        # output.size = N * out_channels * prod(output_spatial); kernel_size is a tuple, as
-        # in PyTorch (Conv2d(1, 8, 3).kernel_size == (3, 3))
+        # size = N * out_channels * prod(output_spatial); kernel_size is a tuple, as in
+        # PyTorch (Conv2d(1, 8, 3).kernel_size == (3, 3))
         kernel = int(np.prod(module.kernel_size))
-        return int(output.data.size) * (module.in_channels // module.groups) * kernel
+        return size * (module.in_channels // module.groups) * kernel
     if hasattr(module, "in_features") and hasattr(module, "out_features"):
-        return int(output.data.size) * module.in_features   # = N * out * in
+        return size * module.in_features                 # = N * out * in
     return 0
 
 
