@@ -201,3 +201,25 @@ def test_backward_hook_does_not_change_gradients():
 
     for a, b in zip(grads(False), grads(True)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_hooks_capture_feature_maps_and_gradients_of_a_conv_layer():
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Conv2d(2, 3, 3))
+    maps, grads = [], []
+    model[2].register_forward_hook(lambda m, args, out: maps.append((args[0].data, out.data)))
+    model[2].register_full_backward_hook(lambda m, gi, go: grads.append((gi[0].data, go[0].data)))
+    x = Tensor(np.random.default_rng(0).standard_normal((2, 1, 8, 8)))
+    G = np.random.default_rng(1).standard_normal((2, 3, 4, 4))
+    (model.double()(x.double()) * G).sum().backward()
+    assert len(maps) == 1 and len(grads) == 1
+    h, y = maps[0]
+    assert h.shape == (2, 2, 6, 6) and y.shape == (2, 3, 4, 4)
+    # the same layer run alone on a copy of its input gives the gradients the hook saw
+    h2 = Tensor(h.copy(), requires_grad=True)
+    with mg.no_grad():
+        np.testing.assert_allclose(model[2](Tensor(h)).data, y)
+    (model[2](h2) * G).sum().backward()
+    np.testing.assert_allclose(grads[0][1], G)
+    np.testing.assert_allclose(grads[0][0], h2.grad.data)
+    assert len(grads) == 2      # the second backward (through model[2] alone) fired it again
