@@ -72,7 +72,9 @@ class Adam(Optimizer):
         denom = np.sqrt(v)
         denom /= math.sqrt(1 - beta2 ** t)
         denom += eps
-        p.data -= step_size * (m / denom)
+        update = np.divide(m, denom, out=denom)     # reuse denom's memory for m / denom
+        update *= step_size
+        p.data -= update
 
 
 class AdamW(Adam):

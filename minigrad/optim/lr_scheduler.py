@@ -11,6 +11,7 @@ are the same unless something else changes ``"lr"`` between steps; chaining two 
 on one optimizer is therefore not supported.
 """
 import math
+from numbers import Integral
 
 from .optimizer import Optimizer
 
@@ -61,7 +62,7 @@ class StepLR(LRScheduler):
     ``step_size`` steps."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        if not isinstance(step_size, int) or step_size <= 0:
+        if not isinstance(step_size, Integral) or step_size <= 0:
             raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
@@ -112,11 +113,11 @@ class OneCycleLR(LRScheduler):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"OneCycleLR: {type(optimizer).__name__} is not an Optimizer")
         if total_steps is not None:
-            if not isinstance(total_steps, int) or total_steps <= 0:
+            if not isinstance(total_steps, Integral) or total_steps <= 0:
                 raise ValueError(f"OneCycleLR: expected a positive integer total_steps, got {total_steps!r}")
         elif epochs is not None and steps_per_epoch is not None:
             for name, value in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
-                if not isinstance(value, int) or value <= 0:
+                if not isinstance(value, Integral) or value <= 0:
                     raise ValueError(f"OneCycleLR: expected a positive integer {name}, got {value!r}")
             total_steps = epochs * steps_per_epoch
         else:
