@@ -176,7 +176,7 @@ def quadratic_cost(args):
     print(f"batch of {n} images {hh}x{ww}: conv3x3 1->k1, ReLU, conv5x5 k1->k2 "
           f"(MACs from mg.summary, time of the forward pass, best of {args.repeats})")
     rows, results, prev = [], [], None
-    for scale in (1, 2, 4):
+    for scale in args.scales:
         k1, k2 = args.k1 * scale, args.k2 * scale
         model = nn.Sequential(nn.Conv2d(1, k1, 3), nn.ReLU(), nn.Conv2d(k1, k2, 5))
         s = summary(model, (n, 1, hh, ww))
@@ -195,13 +195,15 @@ def quadratic_cost(args):
         prev = (m1, m2, best)
     table(["scale", "k1", "k2", "MACs conv1", "MACs conv2", "x prev (1 / 2)", "time ms", "x prev"], rows)
     print("conv1's input depth is fixed (1 map), so its cost only doubles; conv2's input and "
-          "output depths both double, so its cost quadruples. (Times are noisier than MACs.)")
+          "output depths both double, so its cost quadruples.\nTime approaches x4 per step "
+          "only for wide layers: for narrow ones fixed costs (copying the input windows, "
+          "Python overhead) dominate, and on a busy machine times are noisy. MACs are exact.")
 
     k1, k2 = results[-1]["k1"], results[-1]["k2"]
     separable = nn.Sequential(nn.Conv2d(k1, k1, 5, groups=k1, bias=False), nn.Conv2d(k1, k2, 1, bias=False))
     s = summary(separable, (n, k1, hh - 2, ww - 2))
     ratio = s.total_macs / results[-1]["macs2"]
-    print(f"\nMobileNet's depthwise separable version of the 4x conv2 (5x5 depthwise, groups={k1}, "
+    print(f"\nMobileNet's depthwise separable version of the {args.scales[-1]}x conv2 (5x5 depthwise, groups={k1}, "
           f"then 1x1 {k1}->{k2}): {s.total_macs:,} MACs, {ratio:.4f} of the standard conv "
           f"(= 1/k2 + 1/25 = {1 / k2 + 1 / 25:.4f})")
     return {"scales": results, "separable_macs": s.total_macs}
@@ -308,6 +310,8 @@ def parse_args(argv=None):
                    help="image size n x m (sections 1 and 3)")
     p.add_argument("--k1", type=int, default=8, help="filters of the 3x3 conv")
     p.add_argument("--k2", type=int, default=16, help="filters of the 5x5 conv")
+    p.add_argument("--scales", type=int, nargs="+", default=[1, 2, 4, 8, 16],
+                   help="width multipliers of both convs (section 3); each doubling should x4")
     p.add_argument("--batch", type=int, default=8, help="batch size for the timings (section 3)")
     p.add_argument("--repeats", type=int, default=3, help="timing repeats (section 3)")
     p.add_argument("--bottleneck", type=int, nargs=2, default=[256, 64], metavar=("C", "R"),
