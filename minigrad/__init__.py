@@ -16,6 +16,9 @@ from .functional import (
     sum, mean, var, std, max, min, argmax, argmin,
     softmax, log_softmax, reshape, flatten, permute, transpose, squeeze, unsqueeze,
 )
+from . import nn, optim, data, datasets, viz
+from .serialization import save, load
+from .summary import summary, Summary
 
 float32 = np.float32
 float64 = np.float64
