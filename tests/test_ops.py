@@ -11,7 +11,7 @@ from hypothesis.extra import numpy as hnp
 import minigrad as mg
 from minigrad import Tensor
 
-FAST = settings(max_examples=12, deadline=None)
+FAST = settings(max_examples=25, deadline=None)
 seeds = st.integers(0, 2**32 - 1)
 small_shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
 pairs = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3)
