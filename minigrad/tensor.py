@@ -139,8 +139,12 @@ class Tensor:
         return self.to(np.int64)
 
     def to(self, dtype):
-        """Cast to ``dtype`` (differentiable between float dtypes)."""
-        return ops.elementwise.Cast.apply(self, dtype=np.dtype(dtype))
+        """Cast to ``dtype`` (differentiable between float dtypes; an integer or bool result
+        is cut from the graph, as only float tensors can require grad)."""
+        dtype = np.dtype(dtype)
+        if not np.issubdtype(dtype, np.floating):
+            return Tensor._from_op(self.data.astype(dtype), None)
+        return ops.elementwise.Cast.apply(self, dtype=dtype)
 
     type = to
 

@@ -63,6 +63,16 @@ def test_binary_op_with_broadcasting(name, shapes, seed):
     check_op(op, ref, values(seed, sa, kind_a), values(seed + 1, sb, kind_b))
 
 
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_op_shape_mismatch_is_a_clear_error(name):
+    op = BINARY[name][0]
+    x = Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=rf"{name}: shapes \(2, 3\), \(4,\) cannot be broadcast"):
+        op(x, Tensor(np.ones(4)))
+    with pytest.raises(ValueError, match=rf"{name}: shapes \(4,\), \(2, 3\) cannot be broadcast"):
+        op(np.ones(4), x)
+
+
 def test_method_names_match_operators():
     a, b = Tensor([1.0, 2.0]), Tensor([3.0, 4.0])
     for method, op in [("add", operator.add), ("sub", operator.sub), ("mul", operator.mul),
@@ -539,6 +549,12 @@ def test_cat_and_stack_errors():
         mg.stack([a, b])
     with pytest.raises(ValueError, match="non-empty"):
         mg.cat([])
+    with pytest.raises(IndexError, match="cat: dim 2 is out of range for tensors with 2 dims"):
+        mg.cat([a, a], 2)
+    with pytest.raises(ValueError, match=r"cat: .*\(2, 3\), \(3,\)"):
+        mg.cat([a, Tensor(np.zeros(3))], 1)
+    with pytest.raises(IndexError, match="stack: dim -4 is out of range for a result with 3 dims"):
+        mg.stack([a, a], -4)
 
 
 @FAST
@@ -548,6 +564,11 @@ def test_where(shapes, seed):
     cond = values(seed, sc) > 0
     check_op(lambda a, b: mg.where(cond, a, b), lambda a, b: np.where(cond, a, b),
              values(seed + 1, sa), values(seed + 2, sb))
+
+
+def test_where_shape_mismatch_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"where: shapes \(4,\), \(2, 3\), \(\) cannot be broadcast"):
+        mg.where(np.ones(4, dtype=bool), Tensor(np.ones((2, 3))), 0.0)
 
 
 def test_where_with_a_tensor_condition_and_constants():

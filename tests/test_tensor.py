@@ -151,6 +151,12 @@ def test_casts():
     assert c.dtype == np.float32 and not np.shares_memory(c.data, x.data)
 
 
+def test_integer_casts_leave_the_graph():
+    x = Tensor([1.5, -2.5], requires_grad=True)
+    for t in (x.long(), x.to(np.int32), x.to(np.bool_)):
+        assert not t.requires_grad and t.grad_fn is None
+
+
 def test_cast_is_differentiable_between_floats():
     x = Tensor([1.0, 2.0], requires_grad=True)
     y = x.double()

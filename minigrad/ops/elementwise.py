@@ -19,11 +19,26 @@ def _shape(x):
     return np.shape(x)
 
 
+def broadcasting(name, ufunc, *operands):
+    """``ufunc(*operands)``, but operands whose shapes do not broadcast get an error naming
+    the op instead of numpy's (the check runs only once numpy has failed)."""
+    try:
+        return ufunc(*operands)
+    except ValueError:
+        shapes = [np.shape(x) for x in operands]
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            raise ValueError(f"{name}: shapes {', '.join(map(str, shapes))} cannot be broadcast "
+                             "together") from None
+        raise
+
+
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = _shape(a), _shape(b)
-        return np.add(a, b)
+        return broadcasting("add", np.add, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -35,7 +50,7 @@ class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = _shape(a), _shape(b)
-        return np.subtract(a, b)
+        return broadcasting("sub", np.subtract, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -47,7 +62,7 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.multiply(a, b)
+        return broadcasting("mul", np.multiply, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -61,7 +76,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.true_divide(a, b)
+        return broadcasting("div", np.true_divide, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -76,7 +91,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = np.power(a, b)
+        out = broadcasting("pow", np.power, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 

@@ -4,7 +4,7 @@ took it from."""
 import numpy as np
 
 from ..autograd import Function
-from .elementwise import unbroadcast
+from .elementwise import broadcasting, unbroadcast
 
 
 class Reshape(Function):
@@ -106,14 +106,18 @@ class Pad(Function):
 class Cat(Function):
     @staticmethod
     def forward(ctx, *arrays, dim=0):
-        ctx.dim = dim
-        ctx.sizes = [a.shape[dim] for a in arrays]
+        ndim = np.ndim(arrays[0])
+        if not -ndim <= dim < ndim:
+            raise IndexError(f"cat: dim {dim} is out of range for tensors with {ndim} dims")
         try:
-            return np.concatenate(arrays, axis=dim)
+            out = np.concatenate(arrays, axis=dim)
         except ValueError:
             shapes = ", ".join(str(a.shape) for a in arrays)
             raise ValueError(f"cat: tensors must have the same shape except in dim {dim}, "
                              f"got {shapes}") from None
+        ctx.dim = dim
+        ctx.sizes = [a.shape[dim] for a in arrays]
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -123,6 +127,9 @@ class Cat(Function):
 class Stack(Function):
     @staticmethod
     def forward(ctx, *arrays, dim=0):
+        ndim = np.ndim(arrays[0]) + 1
+        if not -ndim <= dim < ndim:
+            raise IndexError(f"stack: dim {dim} is out of range for a result with {ndim} dims")
         ctx.dim = dim
         try:
             return np.stack(arrays, axis=dim)
@@ -144,7 +151,7 @@ class Where(Function):
         cond = np.asarray(cond, dtype=bool)
         ctx.save_for_backward(cond)
         ctx.shapes = np.shape(a), np.shape(b)
-        return np.where(cond, a, b)
+        return broadcasting("where", np.where, cond, a, b)
 
     @staticmethod
     def backward(ctx, grad):
