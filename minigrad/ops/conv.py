@@ -20,7 +20,7 @@ Python loops here run over kernel offsets only, never over batch items, channels
 positions.
 """
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import Function, is_grad_enabled
 
@@ -61,6 +61,12 @@ def _tap(offset, stride, dilation, out_shape):
         for k, s, d, o in zip(offset, stride, dilation, out_shape))
 
 
+def _windows_disjoint(kernel, stride, dilation):
+    """True when no input element is in two windows (along every axis the stride is at
+    least the window's span), so each tap of a backward can be written, not added."""
+    return all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+
+
 def _pooled_shape(x_shape, kernel, stride, padding, dilation, ceil_mode):
     return tuple(output_size(n, k, s, lo, hi, d, ceil_mode) for n, k, s, (lo, hi), d
                  in zip(x_shape[2:], kernel, stride, padding, dilation))
@@ -74,20 +80,75 @@ def _ceil_padding(x_shape, kernel, stride, padding, dilation, out_shape):
 
 
 # ---- convolution -----------------------------------------------------------------------------
+class _Columns:
+    """Where im2col puts the taps: which view of the padded input each kernel offset
+    reads, and how the output positions sit among the columns of one sample.
+
+    The general layout has one column per output position: the tap of offset ``k`` is
+    ``xp[..., o*stride + k*dilation]`` with the output's shape. Copying it is a loop over
+    short rows (``out_w`` elements each), and that per-row overhead dominates im2col and
+    col2im on small images.
+
+    With stride 1 there is a faster layout: flatten each padded feature map to 1-D. Output
+    position ``o`` then reads flat element ``u(o) + offset(k)``, where ``u(o) = sum_a o_a·F_a``
+    with ``F`` the flat strides of the padded map, so the tap of every offset is *one
+    contiguous range* ``xp_flat[..., offset(k) : offset(k) + L]``. The price: the range also
+    covers the ``u`` that are no output position (where a row wraps into the padding), a
+    few extra columns (14% for a 14x14 map padded by 1) that the product computes and the
+    output then skips. Their gradient is set to zero, so they add nothing in backward.
+    """
+
+    def __init__(self, xp_shape, kernel, stride, dilation, out_shape):
+        self.kernel, self.out_shape = kernel, out_shape
+        if all(s == 1 for s in stride):
+            grid = xp_shape[2:]
+            flat = [int(np.prod(grid[a + 1:], dtype=np.int64)) for a in range(len(grid))]
+            self.flat = True
+            self.u_strides = flat                  # u(o) = sum o_a * flat_a
+            self.width = sum((o - 1) * f for o, f in zip(out_shape, flat)) + 1   # L
+            self.offsets = [sum(k * d * f for k, d, f in zip(ks, dilation, flat))
+                            for ks in np.ndindex(*kernel)]
+        else:
+            self.flat = False
+            self.u_strides = [int(np.prod(out_shape[a + 1:], dtype=np.int64))
+                              for a in range(len(out_shape))]
+            self.width = int(np.prod(out_shape, dtype=np.int64))
+            self.taps = [_tap(ks, stride, dilation, out_shape) for ks in np.ndindex(*kernel)]
+
+    def views(self, xp):
+        """One view of ``xp`` (N, C, ...) per kernel offset, in ``np.ndindex`` order: the
+        elements that offset multiplies, for every column. Writable when ``xp`` is."""
+        if self.flat:
+            flat = xp.reshape(xp.shape[:2] + (-1,))
+            return [flat[:, :, o:o + self.width] for o in self.offsets]
+        return [xp[t] for t in self.taps]
+
+    def as_columns(self, a):
+        """``a`` of shape (A, B, width) seen as (A, B, *out_shape): the output positions
+        among the columns (a strided view; the flat layout's extra columns are skipped)."""
+        step = a.strides[-1]
+        return as_strided(a, a.shape[:2] + tuple(self.out_shape),
+                          a.strides[:2] + tuple(step * u for u in self.u_strides))
+
+
 class ConvNd(Function):
     """N-d convolution (cross-correlation, as in every DL framework).
 
     ``out[n, o, p] = bias[o] + sum_{c in group(o), k} weight[o, c, k] * xp[n, c, p*stride + k*dilation]``
 
-    Forward is im2col + one matrix product: the taps are stacked into the matrix
-    ``cols`` of shape ``(C·K, N·P)`` (K kernel offsets, P output positions), channel-major
-    because that layout is copied from the NCHW input in long contiguous runs (several
-    times faster to build than ``(N·P, C·K)``). Then ``out = W (O, C·K) @ cols``; groups
-    split the rows of both into a batch of ``groups`` products.
+    Forward is im2col + one matrix product: the taps of the K kernel offsets are stacked
+    into ``cols`` of shape ``(C·K, N·width)``, channel-major because that is copied from
+    the NCHW input in long runs (several times faster to build than ``(N·P, C·K)``; see
+    ``_Columns`` for the column layout). Then ``out = W (O, C·K) @ cols``; groups split the
+    rows of both into a batch of ``groups`` products.
 
-    Backward, with ``g`` the output gradient as ``(O, N·P)``:
-    ``dW = g @ colsᵀ``, ``dbias = g.sum(columns)``, ``dcols = Wᵀ @ g`` and the input
-    gradient adds each kernel offset's rows of ``dcols`` back into its tap (col2im).
+    Backward, with ``g`` the output gradient laid out like the output columns, ``(O, N·width)``:
+    ``dW = g @ colsᵀ`` (using the ``cols`` saved by forward), ``dbias = sum of g`` and the
+    input gradient ``dcols = Wᵀ @ g`` added back into the taps (col2im), one kernel offset
+    at a time so that the full ``dcols`` matrix is never held in memory.
+
+    A 1x1 convolution with stride 1 and no padding skips im2col: it is a matrix product
+    over channels at every pixel.
 
     ``padding`` is a tuple of ``(lo, hi)`` pairs, one per spatial axis.
     """
@@ -97,39 +158,39 @@ class ConvNd(Function):
                 groups=1):
         N, C = x.shape[:2]
         O, kernel = weight.shape[0], weight.shape[2:]
-        w = weight.reshape(groups, O // groups, -1)              # (G, O/G, C/G·K)
+        G = groups
+        w = weight.reshape(G, O // G, -1)                        # (G, O/G, C/G·K)
         needs_x, needs_w = (is_grad_enabled() and n for n in ctx.needs_input_grad[:2])
-        ctx.x_shape, ctx.groups = x.shape, groups
+        ctx.x_shape, ctx.w_shape, ctx.groups = x.shape, weight.shape, G
 
         if all(k == 1 for k in kernel) and all(s == 1 for s in stride) \
                 and not any(lo or hi for lo, hi in padding):
-            # 1x1 convolution: a matrix product over channels at every pixel, no im2col copy
             ctx.pointwise = True
-            xs = x.reshape(N, groups, C // groups, -1)           # (N, G, C/G, P)
-            out = np.matmul(w, xs).reshape((N, O) + x.shape[2:])
+            xs = x.reshape(N, G, C // G, -1)                     # (N, G, C/G, P)
+            out = np.matmul(w, xs).reshape((N, O, -1))           # (N, O, P)
+            if bias is not None:
+                out += bias[:, None]
             ctx.save_for_backward(xs if needs_w else None, w if needs_x else None)
-        else:
-            ctx.pointwise = False
-            xp = pad_spatial(x, padding)
-            nd = len(kernel)
-            spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-            # windows[n, c, p..., k...] = xp[n, c, p + k]; stride and dilation by slicing
-            windows = sliding_window_view(xp, spans, axis=tuple(range(2, 2 + nd)))
-            windows = windows[(slice(None), slice(None))
-                              + tuple(slice(None, None, s) for s in stride)
-                              + tuple(slice(None, None, d) for d in dilation)]
-            out_shape = windows.shape[2:2 + nd]
-            # channel-major im2col: (C, *kernel, N, *out) -> (G, C/G·K, N·P)
-            axes = (1,) + tuple(range(2 + nd, 2 + 2 * nd)) + (0,) + tuple(range(2, 2 + nd))
-            cols = np.ascontiguousarray(windows.transpose(axes)).reshape(groups, -1, N * np.prod(out_shape, dtype=int))
-            out = np.matmul(w, cols).reshape((O, N) + out_shape)
-            out = out.transpose((1, 0) + tuple(range(2, 2 + nd)))
-            ctx.save_for_backward(cols if needs_w else None, w if needs_x else None)
-            ctx.xp_shape, ctx.out_shape, ctx.kernel = xp.shape, out_shape, kernel
-            ctx.stride, ctx.padding, ctx.dilation = stride, padding, dilation
+            return out.reshape((N, O) + x.shape[2:])
+
+        ctx.pointwise = False
+        xp = pad_spatial(x, padding)
+        out_shape = tuple(output_size(n, k, s, lo, hi, d) for n, k, s, (lo, hi), d
+                          in zip(x.shape[2:], kernel, stride, padding, dilation))
+        layout = _Columns(xp.shape, kernel, stride, dilation, out_shape)
+        # im2col, channel-major: cols[c, k, n, u] = tap_k[n, c, u]
+        K = int(np.prod(kernel, dtype=np.int64))
+        cols = np.empty((C, K, N, layout.width), dtype=x.dtype)
+        for i, tap in enumerate(layout.views(xp)):
+            cols[:, i] = tap.reshape(N, C, -1).swapaxes(0, 1)
+        cols = cols.reshape(G, -1, N * layout.width)             # (G, C/G·K, N·width)
+        out = np.matmul(w, cols).reshape(O, N, layout.width)
         if bias is not None:
-            out = out + bias.reshape((1, O) + (1,) * (x.ndim - 2))
-        return np.ascontiguousarray(out)
+            out += bias[:, None, None]
+        ctx.save_for_backward(cols if needs_w else None, w if needs_x else None)
+        ctx.xp_shape, ctx.padding, ctx.layout = xp.shape, padding, layout
+        # the output positions among the columns, to (N, O, *out_shape)
+        return np.ascontiguousarray(layout.as_columns(out).swapaxes(0, 1))
 
     @staticmethod
     def backward(ctx, grad):
@@ -138,6 +199,7 @@ class ConvNd(Function):
         needs_b = len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]
         G = ctx.groups
         N, O = grad.shape[:2]
+        C = ctx.x_shape[1]
         gx = gw = gb = None
         if needs_b:
             gb = grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
@@ -146,24 +208,29 @@ class ConvNd(Function):
             xs = saved                                           # (N, G, C/G, P)
             g = grad.reshape(N, G, O // G, -1)                   # (N, G, O/G, P)
             if needs_w:
-                gw = np.matmul(g, xs.swapaxes(-1, -2)).sum(axis=0).reshape((O, -1) + (1,) * (grad.ndim - 2))
+                gw = np.matmul(g, xs.swapaxes(-1, -2)).sum(axis=0).reshape(ctx.w_shape)
             if needs_x:
                 gx = np.matmul(w.swapaxes(-1, -2), g).reshape(ctx.x_shape)
             return gx, gw, gb
 
-        cols = saved                                             # (G, C/G·K, N·P)
-        nd = len(ctx.kernel)
-        # the output gradient channel-major, like cols: (G, O/G, N·P)
-        g = np.ascontiguousarray(grad.transpose((1, 0) + tuple(range(2, 2 + nd)))).reshape(G, O // G, -1)
+        layout = ctx.layout
+        # the output gradient laid out like the output columns, zero in the extra columns
+        g = np.zeros((O, N, layout.width), dtype=grad.dtype)
+        layout.as_columns(g)[...] = grad.swapaxes(0, 1)
+        g = g.reshape(G, O // G, N * layout.width)
         if needs_w:
-            gw = np.matmul(g, cols.swapaxes(-1, -2)).reshape((O, -1) + ctx.kernel)
+            cols = saved                                         # (G, C/G·K, N·width)
+            gw = np.matmul(g, cols.swapaxes(-1, -2)).reshape(ctx.w_shape)
         if needs_x:
-            C = ctx.x_shape[1]
-            gcols = np.matmul(w.swapaxes(-1, -2), g).reshape((C,) + ctx.kernel + (N,) + ctx.out_shape)
+            # col2im: for each kernel offset k, dcols_k = W_kᵀ @ g is the gradient of that
+            # offset's tap; add it into the tap's place in the padded input gradient
+            K = int(np.prod(ctx.w_shape[2:], dtype=np.int64))
+            w_k = np.ascontiguousarray(w.reshape(G, O // G, C // G, K).transpose(3, 0, 2, 1))
+            dcols_k = np.empty((G, C // G, N * layout.width), dtype=grad.dtype)
             gxp = np.zeros(ctx.xp_shape, dtype=grad.dtype)
-            for offset in np.ndindex(*ctx.kernel):               # col2im
-                tap = gxp[_tap(offset, ctx.stride, ctx.dilation, ctx.out_shape)]
-                tap += gcols[(slice(None),) + offset].swapaxes(0, 1)
+            for i, tap in enumerate(layout.views(gxp)):
+                np.matmul(w_k[i], g, out=dcols_k)                # (G, C/G, N·width)
+                tap += dcols_k.reshape((C, N) + tap.shape[2:]).swapaxes(0, 1)
             gx = gxp[_interior(ctx.x_shape, ctx.padding)]
         return gx, gw, gb
 
@@ -189,11 +256,16 @@ class MaxPoolNd(Function):
         out = xp[_tap(offsets[0], stride, dilation, out_shape)].copy()
         track = is_grad_enabled() and ctx.needs_input_grad[0]
         if track:
-            winner = np.zeros(out.shape, dtype=np.min_scalar_type(len(offsets) - 1))
+            index_type = np.uint8 if len(offsets) <= 256 else np.uint32
+            winner = np.zeros(out.shape, dtype=index_type)
         for i, offset in enumerate(offsets[1:], start=1):
             tap = xp[_tap(offset, stride, dilation, out_shape)]
             if track:
-                np.copyto(winner, i, where=tap > out)            # strictly greater: first max wins
+                # The first maximum is where the running maximum last rose strictly, i.e.
+                # the largest i with tap_i > max(tap_0..tap_i-1). As i only grows, that is
+                # a running np.maximum of i·(tap_i > out) -- arithmetic, because masked
+                # writes (np.copyto(where=...), winner[mask] = i) are several times slower.
+                np.maximum(winner, (tap > out).view(np.uint8) * index_type(i), out=winner)
             np.maximum(out, tap, out=out)
         if track:
             ctx.save_for_backward(winner)
@@ -205,9 +277,13 @@ class MaxPoolNd(Function):
         (winner,) = ctx.saved_tensors
         x_shape, xp_shape, kernel, stride, padding, dilation = ctx.args
         gxp = np.zeros(xp_shape, dtype=grad.dtype)
+        disjoint = _windows_disjoint(kernel, stride, dilation)
         for i, offset in enumerate(np.ndindex(*kernel)):
             tap = gxp[_tap(offset, stride, dilation, grad.shape[2:])]
-            np.add(tap, grad, out=tap, where=(winner == i))
+            if disjoint:        # no element is in two windows: write instead of add
+                np.multiply(grad, winner == i, out=tap)
+            else:
+                tap += grad * (winner == i)
         return gxp[_interior(x_shape, padding)]
 
 
@@ -245,8 +321,13 @@ class AvgPoolNd(Function):
         share = grad / divisor
         gxp = np.zeros(xp_shape, dtype=grad.dtype)
         dilation = (1,) * len(kernel)
+        disjoint = _windows_disjoint(kernel, stride, dilation)
         for offset in np.ndindex(*kernel):
-            gxp[_tap(offset, stride, dilation, grad.shape[2:])] += share
+            tap = gxp[_tap(offset, stride, dilation, grad.shape[2:])]
+            if disjoint:
+                tap[...] = share
+            else:
+                tap += share
         return gxp[_interior(x_shape, padding)]
 
 

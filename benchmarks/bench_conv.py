@@ -1,0 +1,146 @@
+"""Speed of minigrad's convolution and pooling layers, against PyTorch's CPU layers when
+PyTorch is importable (measured in the same run, with the same number of threads).
+
+    python benchmarks/bench_conv.py [--threads 2] [--repeat 30] [--layers conv3x3,maxpool]
+
+For each layer: forward alone (no graph), and forward + backward (input and parameter
+gradients, as for a layer inside a network), in float32. Each time is the best of
+``--repeat`` runs, minigrad and PyTorch alternating, so that load from other processes on
+the machine affects both alike; the ratio is minigrad / PyTorch (lower is better).
+
+Targets (issue 3, 2 cores): each conv layer's forward+backward within 2.5x of PyTorch, the
+1x1 conv within 1.5x, max pooling no slower than PyTorch.
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+
+def _threads_from_argv(default=2):
+    for i, a in enumerate(sys.argv):
+        if a == "--threads" and i + 1 < len(sys.argv):
+            return sys.argv[i + 1]
+        if a.startswith("--threads="):
+            return a.split("=", 1)[1]
+    return str(default)
+
+
+# BLAS reads its thread count when numpy is first loaded, so set it before the imports below.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, _threads_from_argv())
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import minigrad as mg  # noqa: E402
+from minigrad import nn  # noqa: E402
+
+try:
+    import torch
+except ImportError:            # the benchmark still runs, without the comparison
+    torch = None
+
+# name, minigrad layer factory, torch layer factory (same arguments), input shape, target ratio
+LAYERS = [
+    ("conv3x3", "Conv2d(16, 32, 3, padding=1)", (128, 16, 14, 14), 2.5),
+    ("conv1x1", "Conv2d(32, 16, 1)", (128, 32, 14, 14), 1.5),
+    ("maxpool", "MaxPool2d(2)", (128, 32, 14, 14), 1.0),
+    ("conv3d", "Conv3d(4, 8, 3, padding=1)", (8, 4, 16, 16, 16), 2.5),
+    ("conv5x5", "Conv2d(1, 8, 5)", (128, 1, 28, 28), 2.5),
+    ("avgpool", "AvgPool2d(2)", (128, 32, 14, 14), None),
+    ("conv1d", "Conv1d(16, 32, 5, padding=2)", (64, 16, 256), 2.5),
+]
+
+
+def best_of(fns, repeat):
+    """Best time in ms of each function, the functions run in turn ``repeat`` times."""
+    for f in fns:          # warm-up (allocations, PyTorch's kernel selection)
+        f()
+        f()
+    times = [[] for _ in fns]
+    for _ in range(repeat):
+        for f, t in zip(fns, times):
+            start = time.perf_counter()
+            f()
+            t.append(time.perf_counter() - start)
+    return [1e3 * min(t) for t in times]
+
+
+def minigrad_runs(spec, shape, rng):
+    layer = eval("nn." + spec)
+    x = mg.Tensor(rng.standard_normal(shape, dtype=np.float32), requires_grad=True)
+    with mg.no_grad():
+        g = rng.standard_normal(layer(x).shape, dtype=np.float32)
+    params = list(layer.parameters())
+
+    def forward():
+        with mg.no_grad():
+            layer(x)
+
+    def forward_backward():
+        x.grad = None
+        for p in params:
+            p.grad = None
+        layer(x).backward(g)
+    return layer, x, forward, forward_backward
+
+
+def torch_runs(spec, shape, mg_layer, x_np):
+    layer = eval("torch.nn." + spec)
+    with torch.no_grad():      # same weights, so both compute the same thing
+        for (name, p) in layer.named_parameters():
+            p.copy_(torch.from_numpy(getattr(mg_layer, name).data))
+    x = torch.from_numpy(x_np.copy()).requires_grad_(True)
+    with torch.no_grad():
+        g = torch.from_numpy(np.random.default_rng(1).standard_normal(layer(x).shape,
+                                                                       dtype=np.float32))
+
+    def forward():
+        with torch.no_grad():
+            layer(x)
+
+    def forward_backward():
+        x.grad = None
+        layer.zero_grad(set_to_none=True)
+        layer(x).backward(g)
+    return layer, x, forward, forward_backward
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--layers", default=",".join(name for name, *_ in LAYERS))
+    args = parser.parse_args()
+    wanted = args.layers.split(",")
+    if torch is None:
+        print("PyTorch is not importable: printing minigrad's times only.")
+    else:
+        torch.set_num_threads(args.threads)
+        print(f"PyTorch {torch.__version__}, {args.threads} threads; numpy {np.__version__}")
+    print(f"best of {args.repeat} runs, float32, times in ms\n")
+    head = f"{'layer':<36}{'input':<20}{'minigrad fwd':>13}{'fwd+bwd':>9}"
+    if torch is not None:
+        head += f"{'torch fwd':>11}{'fwd+bwd':>9}{'ratio fwd':>11}{'fwd+bwd':>9}{'target':>8}"
+    print(head)
+    rng = np.random.default_rng(0)
+    for name, spec, shape, target in LAYERS:
+        if name not in wanted:
+            continue
+        mg_layer, x, mg_fwd, mg_fb = minigrad_runs(spec, shape, rng)
+        fns = [mg_fwd, mg_fb]
+        if torch is not None:
+            fns += list(torch_runs(spec, shape, mg_layer, x.data)[2:])
+        times = best_of(fns, args.repeat)
+        line = f"{spec:<36}{str(shape):<20}{times[0]:>13.2f}{times[1]:>9.2f}"
+        if torch is not None:
+            ok = "" if target is None else \
+                (f"{'<=':>3}{target:.1f}" + (" ok" if times[1] / times[3] <= target else " MISS"))
+            line += (f"{times[2]:>11.2f}{times[3]:>9.2f}{times[0] / times[2]:>11.2f}"
+                     f"{times[1] / times[3]:>9.2f}  {ok}")
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
