@@ -7,6 +7,10 @@ from .tensor import Tensor, DEFAULT_DTYPE
 
 
 def tensor(data, dtype=None, requires_grad=False):
+    """A new tensor holding a copy of ``data``, as ``torch.tensor`` (``Tensor(ndarray)`` itself
+    shares the array's memory, like ``torch.from_numpy``)."""
+    if isinstance(data, np.ndarray):
+        data = data.copy()
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 

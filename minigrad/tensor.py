@@ -98,7 +98,9 @@ class Tensor:
         return self.data
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        if copy:   # np.array(t) asks for a copy (numpy >= 2 passes copy=True); asarray does not
+            return np.array(self.data, dtype=dtype, copy=True)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
     def item(self):
         if self.data.size != 1:

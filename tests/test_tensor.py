@@ -90,6 +90,11 @@ def test_array_protocol():
     np.testing.assert_array_equal(a, [[1, 2], [3, 4]])
     assert np.asarray(t, dtype=np.float64).dtype == np.float64
     assert np.array(t).shape == (2, 2)
+    # np.array copies, np.asarray does not, as for ndarrays
+    c = np.array(t)
+    c[0, 0] = 99.0
+    assert t.data[0, 0] == 1.0
+    assert np.shares_memory(np.asarray(t), t.data)
     # numpy functions accept tensors
     assert np.sum(np.asarray(t)) == 10.0
 
@@ -190,6 +195,12 @@ def test_repr_is_readable():
 def test_tensor_factory():
     t = mg.tensor([[1.0, 2.0]], requires_grad=True)
     assert isinstance(t, Tensor) and t.requires_grad and t.dtype == np.float32 and t.shape == (1, 2)
+    # mg.tensor copies a numpy array (as torch.tensor); Tensor(ndarray) shares it (as from_numpy)
+    arr = np.zeros(3)
+    copied, shared = mg.tensor(arr), Tensor(arr)
+    arr += 1
+    assert copied.data.tolist() == [0.0, 0.0, 0.0] and copied.dtype == np.float64
+    assert shared.data.tolist() == [1.0, 1.0, 1.0]
 
 
 @pytest.mark.parametrize("factory, value", [(mg.zeros, 0.0), (mg.ones, 1.0)])
