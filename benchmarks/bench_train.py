@@ -1,0 +1,258 @@
+"""Training speed of the reference network, minigrad against PyTorch in the same run.
+
+    python benchmarks/bench_train.py                # batch 128 and 64, everything
+    python benchmarks/bench_train.py --batch-sizes 128 --rounds 3
+
+Reference network (the MNIST example's shape, without BatchNorm):
+    conv3x3(1->16) ReLU maxpool2 | conv3x3(16->32) ReLU | conv1x1(32->16) ReLU |
+    conv3x3(16->32) ReLU maxpool2 | flatten | linear(1568->128) ReLU | linear(128->10)
+cross-entropy, SGD with momentum 0.9, float32.
+
+Prints, for each batch size: training samples/s of minigrad and (when importable) PyTorch on
+2 threads, timed in alternating rounds after a warm-up, and their ratio; a per-layer
+forward/backward breakdown for minigrad; inference throughput; the per-step autograd
+overhead of a 20-layer MLP of width 32 at batch 1; and minigrad's peak resident memory
+while training (measured in a child process that never imports PyTorch).
+"""
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import minigrad as mg  # noqa: E402
+import minigrad.nn.functional as F  # noqa: E402
+from minigrad import nn, optim  # noqa: E402
+
+torch = None
+if not os.environ.get("MINIGRAD_BENCH_NO_TORCH"):   # set by the memory child process
+    try:
+        import torch
+        torch.set_num_threads(2)
+    except ImportError:  # PyTorch is optional: the benchmark then reports minigrad alone
+        torch = None
+
+
+def minigrad_net():
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(32, 16, 1), nn.ReLU(),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(1568, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def torch_net_like(model):
+    """The same network in PyTorch, with minigrad's initial weights (same state_dict keys)."""
+    tn = torch.nn
+    net = tn.Sequential(
+        tn.Conv2d(1, 16, 3, padding=1), tn.ReLU(), tn.MaxPool2d(2),
+        tn.Conv2d(16, 32, 3, padding=1), tn.ReLU(),
+        tn.Conv2d(32, 16, 1), tn.ReLU(),
+        tn.Conv2d(16, 32, 3, padding=1), tn.ReLU(), tn.MaxPool2d(2),
+        tn.Flatten(), tn.Linear(1568, 128), tn.ReLU(), tn.Linear(128, 10))
+    net.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+    return net
+
+
+def batch(n, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((n, 1, 28, 28)).astype(np.float32),
+            rng.integers(0, 10, n).astype(np.int64))
+
+
+class MinigradTrainer:
+    def __init__(self, batch_size):
+        mg.manual_seed(0)
+        self.model = minigrad_net()
+        self.opt = optim.SGD(self.model.parameters(), lr=0.01, momentum=0.9)
+        x, y = batch(batch_size)
+        self.x, self.y = mg.Tensor(x), mg.Tensor(y)
+
+    def step(self):
+        loss = F.cross_entropy(self.model(self.x), self.y)
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+
+    def infer(self, x):
+        self.model.eval()
+        with mg.no_grad():
+            self.model(x)
+        self.model.train()
+
+
+class TorchTrainer:
+    def __init__(self, batch_size, like):
+        self.model = torch_net_like(like)
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=0.01, momentum=0.9)
+        x, y = batch(batch_size)
+        self.x, self.y = torch.from_numpy(x), torch.from_numpy(y)
+
+    def step(self):
+        loss = torch.nn.functional.cross_entropy(self.model(self.x), self.y)
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+
+    def infer(self, x):
+        self.model.eval()
+        with torch.no_grad():
+            self.model(x)
+        self.model.train()
+
+
+def seconds_per_call(fn, calls):
+    t = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - t) / calls
+
+
+def alternate(fns, rounds, calls):
+    """Median seconds per call of each function, measured in alternating rounds so that
+    both see the same machine conditions."""
+    times = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            times[name].append(seconds_per_call(fn, calls))
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def layer_breakdown(model, x, repeats=5):
+    """Forward and backward time of each layer on its own input (minigrad)."""
+    rows = []
+    h = x
+    for name, layer in model.named_children():
+        inp = mg.Tensor(h.data, requires_grad=True)
+        out = layer(inp)
+        grad = np.ones_like(out.data)
+        fwd = bwd = float("inf")
+        for _ in range(repeats):
+            t = time.perf_counter()
+            out = layer(inp)
+            fwd = min(fwd, time.perf_counter() - t)
+            t = time.perf_counter()
+            out.backward(grad)
+            bwd = min(bwd, time.perf_counter() - t)
+        rows.append((f"{name} {type(layer).__name__}", fwd, bwd))
+        with mg.no_grad():
+            h = layer(h)
+    return rows
+
+
+def mlp_overhead(calls=300, rounds=5):
+    """Per-step time of a 20-layer MLP, width 32, batch 1: almost pure framework overhead."""
+    mg.manual_seed(0)
+    layers = []
+    for _ in range(20):
+        layers += [nn.Linear(32, 32), nn.ReLU()]
+    mlp = nn.Sequential(*layers)
+    x = mg.randn(1, 32)
+
+    def mg_step():
+        mlp.zero_grad()
+        mlp(x).sum().backward()
+
+    fns = {"minigrad": mg_step}
+    if torch is not None:
+        tmlp = torch.nn.Sequential(*[torch.nn.Linear(32, 32) if i % 2 == 0 else torch.nn.ReLU()
+                                     for i in range(40)])
+        tx = torch.randn(1, 32)
+
+        def torch_step():
+            tmlp.zero_grad()
+            tmlp(tx).sum().backward()
+        fns["torch"] = torch_step
+    for fn in fns.values():
+        seconds_per_call(fn, 30)
+    return alternate(fns, rounds, calls)
+
+
+def peak_memory_child(batch_size, steps):
+    """Run training steps in a fresh interpreter (no PyTorch) and return its peak RSS in MB."""
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); "
+            f"import bench_train as b; t = b.MinigradTrainer({batch_size}); "
+            f"[t.step() for _ in range({steps})]; print(b.peak_rss_mb())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "MINIGRAD_BENCH_NO_TORCH": "1"})
+    return float(out.stdout.split()[-1])
+
+
+def peak_rss_mb():
+    """This process's peak resident memory (VmHWM; unlike ru_maxrss it is not inherited
+    from the parent across exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="minigrad vs PyTorch training throughput")
+    p.add_argument("--batch-sizes", type=int, nargs="+", default=[128, 64])
+    p.add_argument("--rounds", type=int, default=5, help="alternating timing rounds")
+    p.add_argument("--steps", type=int, default=10, help="training steps per round")
+    args = p.parse_args(argv)
+
+    print(f"numpy {np.__version__}, {os.cpu_count()} cpus, "
+          + (f"PyTorch {torch.__version__} on {torch.get_num_threads()} threads"
+             if torch is not None else "PyTorch not importable: minigrad figures only"))
+    for bs in args.batch_sizes:
+        print(f"\n== training, batch {bs} ==")
+        mgt = MinigradTrainer(bs)
+        fns = {"minigrad": mgt.step}
+        if torch is not None:
+            fns["torch"] = TorchTrainer(bs, mgt.model).step
+        for fn in fns.values():          # warm-up
+            seconds_per_call(fn, 3)
+        sec = alternate(fns, args.rounds, args.steps)
+        for name, s in sec.items():
+            print(f"{name:>9}: {bs / s:8.0f} samples/s  ({s * 1e3:6.1f} ms/step)")
+        if torch is not None:
+            print(f"    ratio: minigrad/torch throughput = {sec['torch'] / sec['minigrad']:.2f}")
+
+        print(f"-- minigrad per-layer time, batch {bs} (forward / backward, ms) --")
+        rows = layer_breakdown(mgt.model, mgt.x)
+        for name, f, b in rows:
+            print(f"  {name:<16} {f * 1e3:7.2f} {b * 1e3:7.2f}")
+        tf, tb = sum(r[1] for r in rows), sum(r[2] for r in rows)
+        print(f"  {'sum':<16} {tf * 1e3:7.2f} {tb * 1e3:7.2f}")
+
+    print("\n== inference, batch 1000, no_grad ==")
+    x = batch(1000)[0]
+    mgt = MinigradTrainer(8)
+    fns = {"minigrad": lambda: mgt.infer(mg.Tensor(x))}
+    if torch is not None:
+        tt = TorchTrainer(8, mgt.model)
+        tx = torch.from_numpy(x)
+        fns["torch"] = lambda: tt.infer(tx)
+    for fn in fns.values():
+        seconds_per_call(fn, 1)
+    sec = alternate(fns, 3, 3)
+    for name, s in sec.items():
+        print(f"{name:>9}: {1000 / s:8.0f} samples/s")
+
+    print("\n== autograd overhead: 20-layer MLP, width 32, batch 1 (train step) ==")
+    sec = mlp_overhead()
+    for name, s in sec.items():
+        print(f"{name:>9}: {s * 1e6:8.0f} us/step")
+    if "torch" in sec:
+        print(f"    ratio: minigrad/torch time = {sec['minigrad'] / sec['torch']:.2f}")
+
+    print("\n== peak resident memory, minigrad training (child process, no PyTorch) ==")
+    for bs in args.batch_sizes:
+        print(f"  batch {bs}: {peak_memory_child(bs, 5):.0f} MB")
+    print(f"(this process, with{'out' if torch is None else ''} PyTorch loaded: "
+          f"{peak_rss_mb():.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
