@@ -1,0 +1,93 @@
+"""The training example on a small slice of MNIST: loss falls, same seed gives same numbers,
+an interrupted run resumed from its checkpoint ends exactly where an uninterrupted one does."""
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.nn.functional as F
+from minigrad import optim
+from minigrad.datasets import MNIST
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_example():
+    spec = importlib.util.spec_from_file_location("train_mnist", ROOT / "examples" / "train_mnist.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+train_mnist = load_example()
+SMALL = ["--train-limit", "256", "--test-limit", "200", "--batch-size", "32"]
+
+
+def test_model_has_a_1x1_bottleneck_and_expected_shapes():
+    model = train_mnist.build_model()
+    kernels = [m.kernel_size for m in model.modules() if type(m).__name__ == "Conv2d"]
+    assert (1, 1) in kernels and (3, 3) in kernels
+    out = model(mg.zeros(2, 1, 28, 28))
+    assert out.shape == (2, 10)
+
+
+def test_loss_falls_on_a_small_subset():
+    mg.manual_seed(0)
+    images, labels = MNIST(train=True)[np.arange(256)]
+    model = train_mnist.build_model()
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    losses = []
+    for step in range(30):
+        idx = np.arange(step * 32, step * 32 + 32) % 256
+        loss = F.cross_entropy(model(images[idx]), labels[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5])
+
+
+def test_same_seed_same_numbers_and_metrics_file(tmp_path):
+    m1 = train_mnist.main(SMALL + ["--epochs", "1", "--metrics", str(tmp_path / "m.json")])
+    m2 = train_mnist.main(SMALL + ["--epochs", "1"])
+    assert m1["test_loss"] == m2["test_loss"] and m1["train_loss"] == m2["train_loss"]
+    saved = json.loads((tmp_path / "m.json").read_text())
+    for key in ("test_accuracy", "test_loss", "train_loss", "epochs", "train_seconds",
+                "samples_per_second", "params"):
+        assert key in saved
+    assert 0 <= saved["test_accuracy"] <= 1
+    assert saved["params"] == sum(p.data.size for p in train_mnist.build_model().parameters())
+
+
+def test_resume_continues_where_an_interrupted_run_stopped(tmp_path, monkeypatch):
+    straight = train_mnist.main(SMALL + ["--epochs", "2"])
+
+    ckpt = tmp_path / "ckpt.npz"
+    real_epoch = train_mnist.train_one_epoch
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt   # the user pressed Ctrl-C during the second epoch
+        return real_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(train_mnist, "train_one_epoch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train_mnist.main(SMALL + ["--epochs", "2", "--checkpoint", str(ckpt)])
+    monkeypatch.setattr(train_mnist, "train_one_epoch", real_epoch)
+    assert ckpt.exists()
+
+    resumed = train_mnist.main(SMALL + ["--epochs", "2", "--checkpoint", str(ckpt), "--resume"])
+    assert resumed["test_loss"] == straight["test_loss"]
+    assert resumed["history"] == straight["history"]
+
+
+def test_resume_with_a_different_schedule_is_refused(tmp_path):
+    ckpt = tmp_path / "ckpt.npz"
+    train_mnist.main(SMALL + ["--epochs", "1", "--checkpoint", str(ckpt)])
+    with pytest.raises(SystemExit, match="--epochs 1"):
+        train_mnist.main(SMALL + ["--epochs", "3", "--checkpoint", str(ckpt), "--resume"])
