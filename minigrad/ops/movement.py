@@ -156,7 +156,6 @@ class Where(Function):
     @staticmethod
     def backward(ctx, grad):
         (cond,) = ctx.saved_tensors
-        zero = np.zeros((), dtype=grad.dtype)
-        ga = unbroadcast(np.where(cond, grad, zero), ctx.shapes[0]) if ctx.needs_input_grad[1] else None
-        gb = unbroadcast(np.where(cond, zero, grad), ctx.shapes[1]) if ctx.needs_input_grad[2] else None
+        ga = unbroadcast(grad * cond, ctx.shapes[0]) if ctx.needs_input_grad[1] else None
+        gb = unbroadcast(grad * ~cond, ctx.shapes[1]) if ctx.needs_input_grad[2] else None
         return None, ga, gb
