@@ -201,10 +201,9 @@ class ConvNd(Function):
         N, O = grad.shape[:2]
         C = ctx.x_shape[1]
         gx = gw = gb = None
-        if needs_b:
-            gb = grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
-
         if ctx.pointwise:
+            if needs_b:
+                gb = grad.reshape(N, O, -1).sum(axis=(0, 2))
             xs = saved                                           # (N, G, C/G, P)
             g = grad.reshape(N, G, O // G, -1)                   # (N, G, O/G, P)
             if needs_w:
@@ -217,6 +216,8 @@ class ConvNd(Function):
         # the output gradient laid out like the output columns, zero in the extra columns
         g = np.zeros((O, N, layout.width), dtype=grad.dtype)
         layout.as_columns(g)[...] = grad.swapaxes(0, 1)
+        if needs_b:
+            gb = g.sum(axis=(1, 2))
         g = g.reshape(G, O // G, N * layout.width)
         if needs_w:
             cols = saved                                         # (G, C/G·K, N·width)
@@ -225,12 +226,10 @@ class ConvNd(Function):
             # col2im: for each kernel offset k, dcols_k = W_kᵀ @ g is the gradient of that
             # offset's tap; add it into the tap's place in the padded input gradient
             K = int(np.prod(ctx.w_shape[2:], dtype=np.int64))
-            w_k = np.ascontiguousarray(w.reshape(G, O // G, C // G, K).transpose(3, 0, 2, 1))
-            dcols_k = np.empty((G, C // G, N * layout.width), dtype=grad.dtype)
+            dcols = np.matmul(w.swapaxes(-1, -2), g).reshape(C, K, N, -1)
             gxp = np.zeros(ctx.xp_shape, dtype=grad.dtype)
             for i, tap in enumerate(layout.views(gxp)):
-                np.matmul(w_k[i], g, out=dcols_k)                # (G, C/G, N·width)
-                tap += dcols_k.reshape((C, N) + tap.shape[2:]).swapaxes(0, 1)
+                tap += dcols[:, i].reshape((C, N) + tap.shape[2:]).swapaxes(0, 1)
             gx = gxp[_interior(ctx.x_shape, ctx.padding)]
         return gx, gw, gb
 
