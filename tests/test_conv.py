@@ -146,6 +146,32 @@ def test_gradcheck_input_weight_bias(seed):
     assert mg.gradcheck(lambda x, w, b: run(cfg, x, w, b), (x, w, b))
 
 
+@pytest.mark.parametrize("nd,stride,flat", [(2, (1, 1), True), (2, (2, 1), False),
+                                            (3, (1, 1, 1), True), (1, (1,), True)])
+def test_both_im2col_column_layouts(nd, stride, flat):
+    """ops/conv.py lays the im2col columns out flat (stride 1) or per output position
+    (otherwise, or on small maps); both must give the reference values and gradients."""
+    from minigrad.ops.conv import _Columns
+    rng = np.random.default_rng(nd)
+    size = {1: (9,), 2: (7, 8), 3: (7, 8, 9)}[nd]
+    kernel, dilation = {1: ((3,), (2,)), 2: ((3, 2), (1, 2)), 3: ((2, 3, 2), (1, 1, 2))}[nd]
+    N, C, O = (1, 2, 2) if nd == 3 else (2, 4, 6)          # keep the 3-D gradcheck small
+    pads = ((1, 1),) * nd
+    x = rng.standard_normal((N, C) + size)
+    w = rng.standard_normal((O, C // 2) + kernel)
+    b = rng.standard_normal(O)
+    out_shape = tuple((n + 2 - d * (k - 1) - 1) // s + 1
+                      for n, k, s, d in zip(size, kernel, stride, dilation))
+    xp_shape = (N, C) + tuple(n + 2 for n in size)
+    assert _Columns(xp_shape, kernel, stride, dilation, out_shape).flat == flat
+    f = lambda x, w, b: CONV[nd](x, w, b, stride=stride, padding=1, dilation=dilation, groups=2)
+    out = f(Tensor(x), Tensor(w), Tensor(b))
+    ref = conv_reference(x, w, b, stride, pads, dilation, 2)
+    np.testing.assert_allclose(out.data, ref, rtol=1e-10, atol=1e-10)
+    assert mg.gradcheck(f, (Tensor(x, requires_grad=True), Tensor(w, requires_grad=True),
+                            Tensor(b, requires_grad=True)))
+
+
 def test_gradcheck_pointwise_conv_with_groups():
     # the 1x1 stride-1 fast path (no im2col)
     rng = np.random.default_rng(1)
