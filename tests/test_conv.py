@@ -163,13 +163,29 @@ def test_both_im2col_column_layouts(nd, stride, flat):
     out_shape = tuple((n + 2 - d * (k - 1) - 1) // s + 1
                       for n, k, s, d in zip(size, kernel, stride, dilation))
     xp_shape = (N, C) + tuple(n + 2 for n in size)
-    assert _Columns(xp_shape, kernel, stride, dilation, out_shape).flat == flat
+    assert _Columns(xp_shape, kernel, stride, dilation, out_shape, 2, x.dtype).flat == flat
     f = lambda x, w, b: CONV[nd](x, w, b, stride=stride, padding=1, dilation=dilation, groups=2)
     out = f(Tensor(x), Tensor(w), Tensor(b))
     ref = conv_reference(x, w, b, stride, pads, dilation, 2)
     np.testing.assert_allclose(out.data, ref, rtol=1e-10, atol=1e-10)
     assert mg.gradcheck(f, (Tensor(x, requires_grad=True), Tensor(w, requires_grad=True),
                             Tensor(b, requires_grad=True)))
+
+
+@pytest.mark.parametrize("seed", [3, 9, 21])
+def test_conv_in_blocks_of_samples_matches_reference(seed, monkeypatch):
+    """Big batches are processed a block of samples at a time (ops/conv.py BLOCK_BYTES);
+    force blocks of one sample and check values and gradients."""
+    import minigrad.ops.conv as conv_ops
+    monkeypatch.setattr(conv_ops, "BLOCK_BYTES", 1)
+    cfg = random_config(seed, small=True)
+    x = Tensor(np.concatenate([cfg["x"]] * 2), requires_grad=True)    # 4 samples
+    w = Tensor(cfg["w"], requires_grad=True)
+    b = None if cfg["b"] is None else Tensor(cfg["b"], requires_grad=True)
+    ref = conv_reference(x.data, cfg["w"], cfg["b"], cfg["stride"], cfg["pads"],
+                         cfg["dilation"], cfg["groups"])
+    np.testing.assert_allclose(run(cfg, x, w, b).data, ref, rtol=1e-10, atol=1e-10)
+    assert mg.gradcheck(lambda x, w, b: run(cfg, x, w, b), (x, w, b))
 
 
 def test_gradcheck_pointwise_conv_with_groups():
