@@ -10,6 +10,11 @@ the machine affects both alike; the ratio is minigrad / PyTorch (lower is better
 
 Targets (issue 3, 2 cores): each conv layer's forward+backward within 2.5x of PyTorch, the
 1x1 conv within 1.5x, max pooling no slower than PyTorch.
+
+minigrad's convolutions spend most of their time in numpy's matrix products (OpenBLAS).
+OpenBLAS 0.3.31 picks its AVX2 "Haswell" kernels on AMD Zen 4/5 CPUs; where the CPU has
+AVX-512, ``OPENBLAS_CORETYPE=SkylakeX`` (set before Python starts) selects the AVX-512
+kernels, measured here to make those products about 25% faster.
 """
 import argparse
 import os
@@ -119,7 +124,14 @@ def main():
     else:
         torch.set_num_threads(args.threads)
         print(f"PyTorch {torch.__version__}, {args.threads} threads; numpy {np.__version__}")
-    print(f"best of {args.repeat} runs, float32, times in ms\n")
+    load = os.getloadavg()[0]
+    print(f"best of {args.repeat} runs, float32, times in ms; load average {load:.1f} "
+          f"on {os.cpu_count()} cores")
+    if load > 0.5:
+        print("note: other processes are using the CPU; multi-threaded BLAS calls can stall "
+              "waiting for a busy core, so the 2-thread figures are noisy (--threads 1 is "
+              "steadier)")
+    print()
     head = f"{'layer':<36}{'input':<20}{'minigrad fwd':>13}{'fwd+bwd':>9}"
     if torch is not None:
         head += f"{'torch fwd':>11}{'fwd+bwd':>9}{'ratio fwd':>11}{'fwd+bwd':>9}{'target':>8}"
