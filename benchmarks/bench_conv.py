@@ -35,7 +35,7 @@ def _threads_from_argv(default=2):
 
 # BLAS reads its thread count when numpy is first loaded, so set it before the imports below.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, _threads_from_argv())
+    os.environ[_var] = _threads_from_argv()
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import minigrad as mg  # noqa: E402
