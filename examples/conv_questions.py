@@ -326,7 +326,7 @@ def parse_args(argv=None):
                    help="maps in the slice on which the shuffled order is shown (section 5)")
     p.add_argument("--chunks", type=int, default=64, help="chunks of the shuffled order")
     p.add_argument("--full-3d", action="store_true",
-                   help="also run the 3-D conv on the whole volume (~4 GB, ~30 s at the defaults)")
+                   help="also run the 3-D conv on the whole volume (about 4 GB of memory and 10 s at the defaults)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     if min(args.size) < 7:
