@@ -307,6 +307,10 @@ class MaxPoolNd(Function):
     strictly greater). Backward sends each output's gradient to that one element only --
     with exact ties (common on MNIST's flat background) crediting every tied element
     would multiply the gradient.
+
+    A NaN in a window makes its output NaN (``np.maximum`` propagates it, as PyTorch);
+    unlike PyTorch, the gradient of that window then goes to the first maximum found
+    before the NaN rather than to the NaN itself.
     """
 
     @staticmethod
