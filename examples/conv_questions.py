@@ -200,12 +200,13 @@ def quadratic_cost(args):
           "Python overhead) dominate, and on a busy machine times are noisy. MACs are exact.")
 
     k1, k2 = results[-1]["k1"], results[-1]["k2"]
-    separable = nn.Sequential(nn.Conv2d(k1, k1, 5, groups=k1, bias=False), nn.Conv2d(k1, k2, 1, bias=False))
+    separable = nn.Sequential(nn.Conv2d(k1, k1, 5, groups=k1, bias=False),   # depthwise
+                              nn.Conv2d(k1, k2, 1, bias=False))              # pointwise
     s = summary(separable, (n, k1, hh - 2, ww - 2))
     ratio = s.total_macs / results[-1]["macs2"]
-    print(f"\nMobileNet's depthwise separable version of the {args.scales[-1]}x conv2 (5x5 depthwise, groups={k1}, "
-          f"then 1x1 {k1}->{k2}): {s.total_macs:,} MACs, {ratio:.4f} of the standard conv "
-          f"(= 1/k2 + 1/25 = {1 / k2 + 1 / 25:.4f})")
+    print(f"\nMobileNet's depthwise separable version of the {args.scales[-1]}x conv2 (5x5 "
+          f"depthwise, groups={k1}, then 1x1 {k1}->{k2}): {s.total_macs:,} MACs, {ratio:.4f} "
+          f"of the standard conv (= 1/k2 + 1/25 = {1 / k2 + 1 / 25:.4f})")
     return {"scales": results, "separable_macs": s.total_macs}
 
 
@@ -326,7 +327,8 @@ def parse_args(argv=None):
                    help="maps in the slice on which the shuffled order is shown (section 5)")
     p.add_argument("--chunks", type=int, default=64, help="chunks of the shuffled order")
     p.add_argument("--full-3d", action="store_true",
-                   help="also run the 3-D conv on the whole volume (about 4 GB of memory and 10 s at the defaults)")
+                   help="also run the 3-D conv on the whole volume (about 4 GB of memory "
+                        "and 10 s at the defaults)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     if min(args.size) < 7:

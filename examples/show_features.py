@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))   # run from a clone without install
 
 import minigrad as mg  # noqa: E402
-from minigrad import Tensor, nn  # noqa: E402
+from minigrad import nn  # noqa: E402
 from minigrad.datasets import MNIST  # noqa: E402
 
 INSTALL = ("show_features.py draws with matplotlib, which is not installed.\n"

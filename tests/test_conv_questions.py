@@ -16,7 +16,8 @@ C, R, S = 8, 2, 6                      # bottleneck: channels, reduced channels,
 D, H, W = 10, 6, 7                     # the "1337 maps of 42x314" volume, small
 SLICE = 5
 SMALL = ["--size", str(N), str(M), "--k1", str(K1), "--k2", str(K2), "--batch", str(BATCH),
-         "--repeats", "1", "--scales", "1", "2", "4", "--bottleneck", str(C), str(R), "--bottleneck-size", str(S),
+         "--repeats", "1", "--scales", "1", "2", "4",
+         "--bottleneck", str(C), str(R), "--bottleneck-size", str(S),
          "--volume", str(D), str(H), str(W), "--kernel3d", "3", "4", "5",
          "--kernel2d", "3", "4", "--slice-depth", str(SLICE), "--chunks", "4"]
 
