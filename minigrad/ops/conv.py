@@ -280,7 +280,7 @@ class ConvNd(Function):
         for block in layout.blocks():
             # the output gradient laid out like the output columns, zero in the extra ones
             n = block.stop - block.start
-            g = layout.buffer("g", (O, n, layout.width), zero=True)
+            g = layout.buffer("g", (O, n, layout.width), zero=layout.flat)
             layout.as_columns(g)[...] = grad[block].swapaxes(0, 1)
             g = g.reshape(G, O // G, -1)
             if needs_w:
