@@ -175,6 +175,8 @@ def main(argv=None):
                                               steps_per_epoch=steps_per_epoch)
 
     history, first_epoch, train_seconds = [], 0, 0.0
+    if args.checkpoint:
+        Path(args.checkpoint).parent.mkdir(parents=True, exist_ok=True)
     if args.resume:
         if not Path(args.checkpoint).exists():
             raise SystemExit(f"--resume: no checkpoint at {args.checkpoint}")
