@@ -88,18 +88,16 @@ def minigrad_runs(spec, shape, rng):
         for p in params:
             p.grad = None
         layer(x).backward(g)
-    return layer, x, forward, forward_backward
+    return layer, x, g, forward, forward_backward
 
 
-def torch_runs(spec, shape, mg_layer, x_np):
+def torch_runs(spec, mg_layer, x_np, g_np):
     layer = eval("torch.nn." + spec)
     with torch.no_grad():      # same weights, so both compute the same thing
         for (name, p) in layer.named_parameters():
             p.copy_(torch.from_numpy(getattr(mg_layer, name).data))
     x = torch.from_numpy(x_np.copy()).requires_grad_(True)
-    with torch.no_grad():
-        g = torch.from_numpy(np.random.default_rng(1).standard_normal(layer(x).shape,
-                                                                       dtype=np.float32))
+    g = torch.from_numpy(g_np)
 
     def forward():
         with torch.no_grad():
@@ -110,6 +108,21 @@ def torch_runs(spec, shape, mg_layer, x_np):
         layer.zero_grad(set_to_none=True)
         layer(x).backward(g)
     return layer, x, forward, forward_backward
+
+
+def check_same(mg_layer, x, g, t_layer, xt, spec):
+    """Both layers must compute the same output and input gradient (float32 tolerance),
+    so that the times compare the same work."""
+    x.grad, xt.grad = None, None
+    out = mg_layer(x)
+    out.backward(g)
+    t_out = t_layer(xt)
+    t_out.backward(torch.from_numpy(g))
+    for what, a, b in (("output", out.data, t_out.detach().numpy()),
+                       ("input gradient", x.grad.data, xt.grad.numpy())):
+        if not np.allclose(a, b, rtol=1e-3, atol=1e-4 * max(1.0, float(np.abs(b).max()))):
+            raise SystemExit(f"{spec}: minigrad's {what} differs from PyTorch's by up to "
+                             f"{np.abs(a - b).max():.3g}")
 
 
 def main():
@@ -140,10 +153,12 @@ def main():
     for name, spec, shape, target in LAYERS:
         if name not in wanted:
             continue
-        mg_layer, x, mg_fwd, mg_fb = minigrad_runs(spec, shape, rng)
+        mg_layer, x, g, mg_fwd, mg_fb = minigrad_runs(spec, shape, rng)
         fns = [mg_fwd, mg_fb]
         if torch is not None:
-            fns += list(torch_runs(spec, shape, mg_layer, x.data)[2:])
+            t_layer, xt, t_fwd, t_fb = torch_runs(spec, mg_layer, x.data, g)
+            fns += [t_fwd, t_fb]
+            check_same(mg_layer, x, g, t_layer, xt, spec)
         times = best_of(fns, args.repeat)
         line = f"{spec:<36}{str(shape):<20}{times[0]:>13.2f}{times[1]:>9.2f}"
         if torch is not None:
