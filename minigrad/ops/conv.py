@@ -145,17 +145,26 @@ class _Columns:
         step = max(1, BLOCK_BYTES // per_sample)
         return [slice(n, min(n + step, N)) for n in range(0, N, step)]
 
-    def buffer(self, name, shape, zero=False):
+    def buffer(self, name, shape):
         """A scratch array reused across the blocks of one forward or backward (and
         dropped by ``free_buffers`` at its end)."""
         size = int(np.prod(shape, dtype=np.int64))
         buf = self._buffers.get(name)
         if buf is None or buf.size < size:
             buf = self._buffers[name] = np.empty(size, dtype=self.dtype)
-        out = buf[:size].reshape(shape)
-        if zero:
-            out[...] = 0
-        return out
+        return buf[:size].reshape(shape)
+
+    def output_gradient(self, grad, block):
+        """``grad[block]`` (n, O, *out_shape) laid out like the output columns,
+        (O, n, width), with zeros in the extra columns of the flat layout."""
+        shape = (grad.shape[1], block.stop - block.start, self.width)
+        g = self._buffers.get("g")
+        if g is None or g.shape != shape:
+            # zeroed once: the blocks write only output positions, so the extra columns
+            # stay zero for every block of the same size
+            g = self._buffers["g"] = np.zeros(shape, dtype=self.dtype)
+        self.as_columns(g)[...] = grad[block].swapaxes(0, 1)
+        return g
 
     def free_buffers(self):
         self._buffers.clear()
@@ -278,11 +287,7 @@ class ConvNd(Function):
             gxp = np.zeros(layout.xp_shape, dtype=grad.dtype)
             w_t = np.ascontiguousarray(w.swapaxes(-1, -2))       # (G, C/G·K, O/G)
         for block in layout.blocks():
-            # the output gradient laid out like the output columns, zero in the extra ones
-            n = block.stop - block.start
-            g = layout.buffer("g", (O, n, layout.width), zero=layout.flat)
-            layout.as_columns(g)[...] = grad[block].swapaxes(0, 1)
-            g = g.reshape(G, O // G, -1)
+            g = layout.output_gradient(grad, block).reshape(G, O // G, -1)
             if needs_w:
                 cols = layout.im2col(xp, block)
                 gw += np.matmul(g, cols.swapaxes(-1, -2), out=gw_block)
