@@ -19,6 +19,8 @@ output's shape. So
 Python loops here run over kernel offsets only, never over batch items, channels or output
 positions.
 """
+import threading
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -89,6 +91,23 @@ def _ceil_padding(x_shape, kernel, stride, padding, dilation, out_shape):
 # the memory for columns at 4 MB whatever the batch size.
 BLOCK_BYTES = 4 << 20
 
+_scratch_space = threading.local()
+
+
+def _scratch(name, shape, dtype):
+    """A temporary array for one block of a convolution, kept from call to call (one set
+    per thread). A fresh multi-megabyte array costs a page fault per 4 kB on first touch
+    -- a quarter of the benchmark layer's time went to that -- and these never leave the
+    op, so they can be reused. Contents are undefined: callers overwrite or zero them."""
+    buffers = _scratch_space.__dict__.setdefault("buffers", {})
+    size = int(np.prod(shape, dtype=np.int64))
+    if size * np.dtype(dtype).itemsize > 16 * BLOCK_BYTES:
+        return np.empty(shape, dtype=dtype)       # a huge sample: not worth keeping around
+    buf = buffers.get((name, dtype))
+    if buf is None or buf.size < size:
+        buf = buffers[(name, dtype)] = np.empty(size, dtype=dtype)
+    return buf[:size].reshape(shape)
+
 
 class _Columns:
     """Where im2col puts the taps: which view of the padded input each kernel offset
@@ -108,14 +127,13 @@ class _Columns:
     output then skips. Their gradient is set to zero, so they add nothing in backward.
     """
 
-    def __init__(self, xp_shape, kernel, stride, dilation, out_shape, groups, dtype):
-        self.xp_shape, self.out_shape, self.groups = xp_shape, out_shape, groups
-        self.dtype = np.dtype(dtype)
+    def __init__(self, x_shape, kernel, stride, padding, dilation, out_shape, dtype):
+        self.padding, self.out_shape, self.dtype = padding, out_shape, np.dtype(dtype)
+        self.N, self.C = x_shape[:2]
+        self.grid = tuple(n + lo + hi for n, (lo, hi) in zip(x_shape[2:], padding))
         self.K = int(np.prod(kernel, dtype=np.int64))
-        self._buffers = {}
         positions = int(np.prod(out_shape, dtype=np.int64))
-        grid = xp_shape[2:]
-        flat = [int(np.prod(grid[a + 1:], dtype=np.int64)) for a in range(len(grid))]
+        flat = [int(np.prod(self.grid[a + 1:], dtype=np.int64)) for a in range(len(self.grid))]
         width = sum((o - 1) * f for o, f in zip(out_shape, flat)) + 1          # L
         # the flat layout needs stride 1; on small maps its extra columns would cost more
         # in the products than it saves in copying
@@ -130,63 +148,50 @@ class _Columns:
             self.width = positions
             self.taps = [_tap(ks, stride, dilation, out_shape) for ks in np.ndindex(*kernel)]
 
+    def blocks(self):
+        """Slices of the batch whose columns take about ``BLOCK_BYTES``."""
+        per_sample = self.C * self.K * self.width * self.dtype.itemsize
+        step = max(1, BLOCK_BYTES // per_sample)
+        return [slice(n, min(n + step, self.N)) for n in range(0, self.N, step)]
+
     def views(self, xp):
-        """One view of ``xp`` (n, C, ...) per kernel offset, in ``np.ndindex`` order: the
-        elements that offset multiplies, for every column. Writable when ``xp`` is."""
+        """One view of ``xp`` (n, C, *padded) per kernel offset, in ``np.ndindex`` order:
+        the elements that offset multiplies, for every column. Writable when ``xp`` is."""
         if self.flat:
             flat = xp.reshape(xp.shape[:2] + (-1,))
             return [flat[:, :, o:o + self.width] for o in self.offsets]
         return [xp[t] for t in self.taps]
 
-    def blocks(self):
-        """Slices of the batch whose columns take about ``BLOCK_BYTES``."""
-        N, C = self.xp_shape[:2]
-        per_sample = C * self.K * self.width * self.dtype.itemsize
-        step = max(1, BLOCK_BYTES // per_sample)
-        return [slice(n, min(n + step, N)) for n in range(0, N, step)]
+    def padded(self, name, n):
+        """A zeroed scratch array for ``n`` padded samples."""
+        xp = _scratch(name, (n, self.C) + self.grid, self.dtype)
+        xp[...] = 0
+        return xp
 
-    def buffer(self, name, shape):
-        """A scratch array reused across the blocks of one forward or backward (and
-        dropped by ``free_buffers`` at its end)."""
-        size = int(np.prod(shape, dtype=np.int64))
-        buf = self._buffers.get(name)
-        if buf is None or buf.size < size:
-            buf = self._buffers[name] = np.empty(size, dtype=self.dtype)
-        return buf[:size].reshape(shape)
+    def im2col(self, x, block):
+        """Columns of the samples ``block`` of the (unpadded) input ``x``:
+        cols[c, k, n, u] = tap_k[n, c, u], shaped (C·K, n·width)."""
+        x = x[block]
+        n = x.shape[0]
+        if any(lo or hi for lo, hi in self.padding):
+            xp = self.padded("x", n)
+            xp[_interior(x.shape, self.padding)] = x
+        else:
+            xp = x
+        cols = _scratch("cols", (self.C, self.K, n, self.width), self.dtype)
+        for i, tap in enumerate(self.views(xp)):
+            cols[:, i] = tap.reshape(n, self.C, -1).swapaxes(0, 1)
+        return cols.reshape(self.C * self.K, n * self.width)
 
-    def output_gradient(self, grad, block):
-        """``grad[block]`` (n, O, *out_shape) laid out like the output columns,
-        (O, n, width), with zeros in the extra columns of the flat layout."""
-        shape = (grad.shape[1], block.stop - block.start, self.width)
-        g = self._buffers.get("g")
-        if g is None or g.shape != shape:
-            # zeroed once: the blocks write only output positions, so the extra columns
-            # stay zero for every block of the same size
-            g = self._buffers["g"] = np.zeros(shape, dtype=self.dtype)
-        self.as_columns(g)[...] = grad[block].swapaxes(0, 1)
-        return g
-
-    def free_buffers(self):
-        self._buffers.clear()
-
-    def im2col(self, xp, block):
-        """Columns of the samples ``block``: cols[c, k, n, u] = tap_k[n, c, u], returned as
-        (G, C/G·K, n·width)."""
-        x = xp[block]
-        n, C = x.shape[:2]
-        cols = self.buffer("cols", (C, self.K, n, self.width))
-        for i, tap in enumerate(self.views(x)):
-            cols[:, i] = tap.reshape(n, C, -1).swapaxes(0, 1)
-        return cols.reshape(self.groups, -1, n * self.width)
-
-    def col2im(self, dcols, gxp, block):
-        """Add each kernel offset's rows of ``dcols`` (G, C/G·K, n·width) into its tap of
-        the padded input gradient ``gxp``, for the samples ``block``."""
-        g = gxp[block]
-        n, C = g.shape[:2]
-        dcols = dcols.reshape(C, self.K, n, -1)
-        for i, tap in enumerate(self.views(g)):
-            tap += dcols[:, i].reshape((C, n) + tap.shape[2:]).swapaxes(0, 1)
+    def col2im(self, dcols, gx, block):
+        """Add each kernel offset's rows of ``dcols`` (C·K, n·width) into its tap of the
+        padded input gradient, and store the unpadded part in ``gx[block]``."""
+        n = block.stop - block.start
+        gxp = self.padded("gx", n)
+        dcols = dcols.reshape(self.C, self.K, n, -1)
+        for i, tap in enumerate(self.views(gxp)):
+            tap += dcols[:, i].reshape((self.C, n) + tap.shape[2:]).swapaxes(0, 1)
+        gx[block] = gxp[_interior(gx.shape, self.padding)]
 
     def as_columns(self, a):
         """``a`` of shape (A, B, width) seen as (A, B, *out_shape): the output positions
@@ -194,6 +199,16 @@ class _Columns:
         step = a.strides[-1]
         return as_strided(a, a.shape[:2] + tuple(self.out_shape),
                           a.strides[:2] + tuple(step * u for u in self.u_strides))
+
+    def output_gradient(self, grad, block):
+        """``grad[block]`` (n, O, *out_shape) laid out like the output columns,
+        (O, n·width), with zeros in the extra columns of the flat layout."""
+        n, O = block.stop - block.start, grad.shape[1]
+        g = _scratch("g", (O, n, self.width), self.dtype)
+        if self.flat:
+            g[...] = 0
+        self.as_columns(g)[...] = grad[block].swapaxes(0, 1)
+        return g.reshape(O, n * self.width)
 
 
 class ConvNd(Function):
@@ -211,8 +226,8 @@ class ConvNd(Function):
     Backward, per block, with ``g`` the output gradient laid out like the output columns,
     ``(O, n·width)``: ``dW += g @ colsᵀ``, and the input gradient ``dcols = Wᵀ @ g``, whose
     rows for kernel offset k are added back into that offset's tap (col2im). ``cols`` is
-    rebuilt from the saved padded input rather than saved: rebuilding a cached block is
-    cheaper than reading back a matrix 9x (one per offset) the size of the input.
+    rebuilt from the input rather than saved: rebuilding a cached block is cheaper than
+    reading back a matrix K times the size of the input.
 
     A 1x1 convolution with stride 1 and no padding skips im2col: it is a matrix product
     over channels at every pixel.
@@ -227,7 +242,7 @@ class ConvNd(Function):
         O, kernel = weight.shape[0], weight.shape[2:]
         G = groups
         w = weight.reshape(G, O // G, -1)                        # (G, O/G, C/G·K)
-        needs_x, needs_w = (is_grad_enabled() and n for n in ctx.needs_input_grad[:2])
+        needs_w = is_grad_enabled() and ctx.needs_input_grad[1]
         ctx.x_shape, ctx.w_shape, ctx.groups = x.shape, weight.shape, G
 
         if all(k == 1 for k in kernel) and all(s == 1 for s in stride) \
@@ -237,26 +252,25 @@ class ConvNd(Function):
             out = np.matmul(w, xs).reshape((N, O, -1))           # (N, O, P)
             if bias is not None:
                 out += bias[:, None]
-            ctx.save_for_backward(xs if needs_w else None, w if needs_x else None)
+            ctx.save_for_backward(xs if needs_w else None, w)
             return out.reshape((N, O) + x.shape[2:])
 
         ctx.pointwise = False
-        xp = pad_spatial(x, padding)
         out_shape = tuple(output_size(n, k, s, lo, hi, d) for n, k, s, (lo, hi), d
                           in zip(x.shape[2:], kernel, stride, padding, dilation))
-        layout = _Columns(xp.shape, kernel, stride, dilation, out_shape, G, x.dtype)
+        layout = _Columns(x.shape, kernel, stride, padding, dilation, out_shape, x.dtype)
         out = np.empty((N, O) + out_shape, dtype=x.dtype)
         for block in layout.blocks():
-            cols = layout.im2col(xp, block)                      # (G, C/G·K, n·width)
-            y = np.matmul(w, cols, out=layout.buffer("y", (G, O // G, cols.shape[-1])))
+            cols = layout.im2col(x, block).reshape(G, C // G * layout.K, -1)
+            y = np.matmul(w, cols, out=_scratch("y", (G, O // G, cols.shape[-1]), x.dtype))
             y = y.reshape(O, -1, layout.width)
             if bias is not None:
                 y += bias[:, None, None]
             # the output positions among the columns, to (n, O, *out_shape)
             out[block] = layout.as_columns(y).swapaxes(0, 1)
-        layout.free_buffers()
-        ctx.save_for_backward(xp if needs_w else None, w)   # w: a view of weight, no copy
-        ctx.padding, ctx.layout = padding, layout
+        # x and w are references to the inputs, not copies
+        ctx.save_for_backward(x if needs_w else None, w)
+        ctx.layout = layout
         return out
 
     @staticmethod
@@ -279,26 +293,24 @@ class ConvNd(Function):
                 gx = np.matmul(w.swapaxes(-1, -2), g).reshape(ctx.x_shape)
             return gx, gw, gb
 
-        layout, xp = ctx.layout, saved
+        layout, x = ctx.layout, saved
         if needs_w:
             gw = np.zeros(w.shape, dtype=grad.dtype)             # (G, O/G, C/G·K)
             gw_block = np.empty_like(gw)
         if needs_x:
-            gxp = np.zeros(layout.xp_shape, dtype=grad.dtype)
+            gx = np.empty(ctx.x_shape, dtype=grad.dtype)
             w_t = np.ascontiguousarray(w.swapaxes(-1, -2))       # (G, C/G·K, O/G)
         for block in layout.blocks():
             g = layout.output_gradient(grad, block).reshape(G, O // G, -1)
             if needs_w:
-                cols = layout.im2col(xp, block)
+                cols = layout.im2col(x, block).reshape(G, C // G * layout.K, -1)
                 gw += np.matmul(g, cols.swapaxes(-1, -2), out=gw_block)
-            if needs_x:    # (reuses the cols buffer, which is hot in the cache and done with)
-                dcols = np.matmul(w_t, g, out=layout.buffer("cols", (G, w_t.shape[1], g.shape[-1])))
-                layout.col2im(dcols, gxp, block)
-        layout.free_buffers()
+            if needs_x:    # (dcols reuses the cols scratch: hot in the cache and done with)
+                dcols = np.matmul(w_t, g, out=_scratch("cols", (G, w_t.shape[1], g.shape[-1]),
+                                                        grad.dtype))
+                layout.col2im(dcols, gx, block)
         if needs_w:
             gw = gw.reshape(ctx.w_shape)
-        if needs_x:
-            gx = gxp[_interior(ctx.x_shape, ctx.padding)]
         return gx, gw, gb
 
 
