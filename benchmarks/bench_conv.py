@@ -96,8 +96,10 @@ def torch_runs(spec, mg_layer, x_np, g_np):
     with torch.no_grad():      # same weights, so both compute the same thing
         for (name, p) in layer.named_parameters():
             p.copy_(torch.from_numpy(getattr(mg_layer, name).data))
-    x = torch.from_numpy(x_np.copy()).requires_grad_(True)
-    g = torch.from_numpy(g_np)
+    # copies in PyTorch's own (aligned) memory: its kernels were measured up to 3x slower on
+    # some runs when reading numpy-allocated buffers through torch.from_numpy
+    x = torch.tensor(x_np, requires_grad=True)
+    g = torch.tensor(g_np)
 
     def forward():
         with torch.no_grad():
@@ -117,7 +119,7 @@ def check_same(mg_layer, x, g, t_layer, xt, spec):
     out = mg_layer(x)
     out.backward(g)
     t_out = t_layer(xt)
-    t_out.backward(torch.from_numpy(g))
+    t_out.backward(torch.tensor(g))
     for what, a, b in (("output", out.data, t_out.detach().numpy()),
                        ("input gradient", x.grad.data, xt.grad.numpy())):
         if not np.allclose(a, b, rtol=1e-3, atol=1e-4 * max(1.0, float(np.abs(b).max()))):
