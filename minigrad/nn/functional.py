@@ -252,8 +252,8 @@ def _pool_args(name, nd, input, kernel_size, stride, padding, dilation, ceil_mod
     """Per-axis tuples for pooling, checked. ``max_pad(kernel, dilation)`` is the largest
     padding PyTorch allows (about half the window: a window of only padding has no input)."""
     kernel = _ntuple(name, "kernel_size", kernel_size, nd)
-    stride = kernel if stride is None or stride == [] or stride == () else \
-        _ntuple(name, "stride", stride, nd)
+    empty = isinstance(stride, (tuple, list)) and len(stride) == 0   # PyTorch's default []
+    stride = kernel if stride is None or empty else _ntuple(name, "stride", stride, nd)
     pads = _ntuple(name, "padding", padding, nd)
     dilation = _ntuple(name, "dilation", dilation, nd)
     for what, values in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
