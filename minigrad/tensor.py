@@ -196,15 +196,24 @@ class Tensor:
                                    f"but the tensor has shape {self.shape}")
 
         grads = {id(self): grad}   # id(tensor) -> gradient summed so far
+        # Arrays that may be seen elsewhere: the caller's `gradient`, and any array already
+        # stored as a .grad (Add, for one, hands the same array to both of its inputs).
+        # A .grad must never share memory with another, or an in-place edit of one
+        # (gradient clipping, say) would silently change the other.
+        shared = {id(grad)}
         for t in _topological_order(self):
             g = grads.pop(id(t), None)
             if g is None:
                 continue
             ctx = t.grad_fn
             if ctx is None or t._retains_grad:   # a leaf, or a non-leaf asked to keep its grad
-                # copy: g may be a view shared with another tensor's gradient
-                t.grad = Tensor._from_op(g.copy(), None) if t.grad is None else \
-                    Tensor._from_op(t.grad.data + g, None)
+                if t.grad is not None:
+                    t.grad = Tensor._from_op(t.grad.data + g, None)
+                else:
+                    if g.base is not None or id(g) in shared or not g.flags.writeable:
+                        g = g.copy()            # a view, or an array someone else holds
+                    shared.add(id(g))
+                    t.grad = Tensor._from_op(g, None)
             if ctx is None:
                 continue
             if ctx.released:

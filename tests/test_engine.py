@@ -404,3 +404,22 @@ def test_gradient_dtype_follows_the_input():
     assert y.dtype == np.float64
     y.backward()
     assert x.grad.dtype == np.float32 and w.grad.dtype == np.float64
+
+
+def test_gradients_never_share_memory():
+    """Add hands one array to both inputs, Reshape a view, the caller its own array: each
+    .grad must still be a separate array, so an in-place edit of one changes no other."""
+    a = mg.randn(3, requires_grad=True)
+    b = mg.randn(3, requires_grad=True)
+    c = mg.randn(1, 3, requires_grad=True)
+    y = a + b
+    y.retain_grad()
+    v = np.ones(3, np.float32)
+    (y + c.reshape(3)).backward(v)
+    grads = [a.grad.data, b.grad.data, c.grad.data, y.grad.data, v]
+    for i in range(len(grads)):
+        for j in range(i + 1, len(grads)):
+            assert not np.shares_memory(grads[i], grads[j]), (i, j)
+    x = mg.randn(3, requires_grad=True)
+    x.backward(v)
+    assert not np.shares_memory(x.grad.data, v)
