@@ -1,0 +1,57 @@
+"""float32 stays float32 end to end: no op of a training step makes a float64 array, in
+the forward pass or in any backward (a float64 temporary in a hot path is a bug: twice the
+memory traffic, and numpy's float64 BLAS is half as fast)."""
+import sys
+
+import numpy as np
+
+import minigrad as mg
+import minigrad.nn.functional as F
+from minigrad import nn, optim
+
+tensor_module = sys.modules["minigrad.tensor"]   # mg.tensor is the factory function
+
+
+def reference_net():
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(32, 16, 1), nn.ReLU(),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.AvgPool2d(2),
+        nn.Flatten(), nn.Dropout(0.1), nn.Linear(1568, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def test_a_training_step_makes_no_float64_array(monkeypatch):
+    mg.manual_seed(0)
+    model = reference_net()
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    x = mg.randn(4, 1, 28, 28)
+    y = mg.tensor(np.array([1, 2, 3, 4]))
+
+    made, grads = [], []
+    real_from_op, real_check = tensor_module.Tensor._from_op, tensor_module._check_grad
+
+    def record_output(data, ctx):
+        t = real_from_op(data, ctx)
+        if ctx is not None:
+            made.append((ctx.name, t.dtype))
+        return t
+
+    def record_grad(ctx, parent, g):
+        grads.append((ctx.name, np.asarray(g).dtype))
+        return real_check(ctx, parent, g)
+
+    monkeypatch.setattr(tensor_module.Tensor, "_from_op", staticmethod(record_output))
+    monkeypatch.setattr(tensor_module, "_check_grad", record_grad)
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    opt.step()
+
+    assert made and grads
+    assert {name for name, dt in made if dt != np.float32} == set()
+    assert {name for name, dt in grads if dt != np.float32} == set()
+    for name, p in model.named_parameters():
+        assert p.dtype == np.float32 and p.grad.dtype == np.float32, name
+    for name, b in model.named_buffers():
+        if np.issubdtype(b.dtype, np.floating):
+            assert b.dtype == np.float32, name
