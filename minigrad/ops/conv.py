@@ -117,105 +117,127 @@ def _scratch(name, shape, dtype):
 
 
 class _Columns:
-    """Where im2col puts the taps: which view of the padded input each kernel offset
-    reads, and how the output positions sit among the columns of one sample.
+    """Where im2col puts the taps, for a block of ``n`` samples.
 
-    The general layout has one column per output position: the tap of offset ``k`` is
-    ``xp[..., o*stride + k*dilation]`` with the output's shape. Copying it is a loop over
-    short rows (``out_w`` elements each), and that per-row overhead dominates im2col and
-    col2im on small images.
+    **The padded buffer.** The input is copied into a zeroed buffer of shape
+    ``(C, n·S + tail)``: channel-major, so that each channel's samples follow one another
+    in one flat row. A sample takes ``S`` elements, a grid of ``size + gap`` per spatial
+    axis with ``gap = max(lo, hi)`` zeros *before* the data along each axis. The right
+    padding of a row is the left padding of the next row (and of the next sample): reading
+    ``i`` past the end of a row lands, after the carry, in the next row's leading zeros. So
+    the element kernel offset ``k`` meets at output position ``o`` of sample ``s`` is at
+    flat index
 
-    With stride 1 there is a faster layout: flatten each padded feature map to 1-D. Output
-    position ``o`` then reads flat element ``u(o) + offset(k)``, where ``u(o) = sum_a o_a·F_a``
-    with ``F`` the flat strides of the padded map, so the tap of every offset is *one
-    contiguous range* ``xp_flat[..., offset(k) : offset(k) + L]``. The price: the range also
-    covers the ``u`` that are no output position (where a row wraps into the padding), a
-    few extra columns (14% for a 14x14 map padded by 1) that the product computes and the
-    output then skips. Their gradient is set to zero, so they add nothing in backward.
+        ``s·S + offset(k) + sum_a o_a·stride_a·F_a``,  ``offset(k) = sum_a (k_a·dilation_a - lo_a + gap_a)·F_a``
+
+    with ``F`` the flat strides of the grid: a tap (the elements one kernel offset
+    meets, for every output) is a strided view of the buffer at offset ``offset(k)``.
+    (Different padding positions may share an element; only zeros are read there, and
+    gradient written there is dropped.)
+
+    **The columns.** With stride 1 the tap of every offset is *one contiguous range* of
+    each channel's row, ``buffer[:, offset(k) : offset(k) + width]``: im2col is K copies
+    of long rows and col2im K adds of long rows -- numpy's per-row overhead, which
+    dominated both on small maps, is gone (measured: a ufunc add over rows of 222
+    elements ran 3.5x slower than over long rows). The price: the columns also cover the
+    flat positions that are no output (the padding between rows and samples), which the
+    product computes and the output then skips, and whose output gradient is set to zero
+    -- 15% extra columns for a 14x14 map padded by 1. On maps where that would be more
+    than 50% (or with stride > 1), the columns are the output positions only,
+    ``(n, *out_shape)``, and each tap is copied from its strided view.
     """
 
     def __init__(self, x_shape, kernel, stride, padding, dilation, out_shape, dtype):
-        self.padding, self.out_shape, self.dtype = padding, out_shape, np.dtype(dtype)
         self.N, self.C = x_shape[:2]
-        self.grid = tuple(n + lo + hi for n, (lo, hi) in zip(x_shape[2:], padding))
+        self.out_shape, self.dtype = tuple(out_shape), np.dtype(dtype)
         self.K = int(np.prod(kernel, dtype=np.int64))
+        self.gap = tuple(max(lo, hi) for lo, hi in padding)
+        self.grid = tuple(n + g for n, g in zip(x_shape[2:], self.gap))
+        self.F = [int(np.prod(self.grid[a + 1:], dtype=np.int64)) for a in range(len(self.grid))]
+        self.S = int(np.prod(self.grid, dtype=np.int64))
+        self.offsets = [sum((k * d - lo + g) * f
+                            for k, d, (lo, _), g, f in zip(ks, dilation, padding, self.gap, self.F))
+                        for ks in np.ndindex(*kernel)]
+        # flat step between neighbouring output positions along each axis
+        self.steps = [s * f for s, f in zip(stride, self.F)]
+        span = sum((o - 1) * st for o, st in zip(out_shape, self.steps)) + 1
+        # the last sample's taps read up to `tail` elements past its S
+        self.tail = max(0, max(self.offsets) + span - self.S)
         positions = int(np.prod(out_shape, dtype=np.int64))
-        flat = [int(np.prod(self.grid[a + 1:], dtype=np.int64)) for a in range(len(self.grid))]
-        width = sum((o - 1) * f for o, f in zip(out_shape, flat)) + 1          # L
-        # the flat layout needs stride 1; on small maps its extra columns would cost more
-        # in the products than it saves in copying
-        self.flat = all(s == 1 for s in stride) and width <= 1.5 * positions
-        if self.flat:
-            self.u_strides, self.width = flat, width       # u(o) = sum o_a * flat_a
-            self.offsets = [sum(k * d * f for k, d, f in zip(ks, dilation, flat))
-                            for ks in np.ndindex(*kernel)]
-        else:
-            self.u_strides = [int(np.prod(out_shape[a + 1:], dtype=np.int64))
-                              for a in range(len(out_shape))]
-            self.width = positions
-            self.taps = [_tap(ks, stride, dilation, out_shape) for ks in np.ndindex(*kernel)]
+        self.flat = all(s == 1 for s in stride) and self.S <= 1.5 * positions
+        self.last_width = span if self.flat else positions     # columns of a block's last sample
+        self.per_sample = self.S if self.flat else positions
+
+    def width(self, n):
+        """Number of columns for a block of ``n`` samples."""
+        return (n - 1) * self.per_sample + self.last_width
 
     def blocks(self):
         """Slices of the batch whose columns take about ``BLOCK_BYTES``."""
-        per_sample = self.C * self.K * self.width * self.dtype.itemsize
-        step = max(1, BLOCK_BYTES // per_sample)
+        step = max(1, BLOCK_BYTES // (self.C * self.K * self.per_sample * self.dtype.itemsize))
         return [slice(n, min(n + step, self.N)) for n in range(0, self.N, step)]
 
-    def views(self, xp):
-        """One view of ``xp`` (n, C, *padded) per kernel offset, in ``np.ndindex`` order:
-        the elements that offset multiplies, for every column. Writable when ``xp`` is."""
-        if self.flat:
-            flat = xp.reshape(xp.shape[:2] + (-1,))
-            return [flat[:, :, o:o + self.width] for o in self.offsets]
-        return [xp[t] for t in self.taps]
-
     def padded(self, name, n):
-        """A zeroed scratch array for ``n`` padded samples."""
-        xp = _scratch(name, (n, self.C) + self.grid, self.dtype)
-        xp[...] = 0
-        return xp
+        """A zeroed scratch buffer (C, n·S + tail) for ``n`` samples."""
+        buf = _scratch(name, (self.C, n * self.S + self.tail), self.dtype)
+        buf[...] = 0
+        return buf
+
+    def interior(self, buf, n):
+        """The data elements of ``buf``, as a (C, n, *size) view."""
+        grid = buf[:, :n * self.S].reshape((self.C, n) + self.grid)
+        return grid[(slice(None), slice(None)) + tuple(slice(g, None) for g in self.gap)]
+
+    def taps(self, buf, n):
+        """One view of ``buf`` per kernel offset (in ``np.ndindex`` order), shaped like
+        that offset's rows of the columns: (C, width) flat, (C, n, *out_shape) otherwise."""
+        if self.flat:
+            w = self.width(n)
+            return [buf[:, o:o + w] for o in self.offsets]
+        item = buf.itemsize
+        shape = (self.C, n) + self.out_shape
+        strides = (buf.strides[0], self.S * item) + tuple(st * item for st in self.steps)
+        return [as_strided(buf[:, o:], shape, strides) for o in self.offsets]
 
     def im2col(self, x, block):
         """Columns of the samples ``block`` of the (unpadded) input ``x``:
-        cols[c, k, n, u] = tap_k[n, c, u], shaped (C·K, n·width)."""
-        x = x[block]
-        n = x.shape[0]
-        if any(lo or hi for lo, hi in self.padding):
-            xp = self.padded("x", n)
-            xp[_interior(x.shape, self.padding)] = x
-        else:
-            xp = x
-        cols = _scratch("cols", (self.C, self.K, n, self.width), self.dtype)
-        for i, tap in enumerate(self.views(xp)):
-            cols[:, i] = tap.reshape(n, self.C, -1).swapaxes(0, 1)
-        return cols.reshape(self.C * self.K, n * self.width)
+        rows (c, k), one column per output position, shaped (C·K, width)."""
+        n = block.stop - block.start
+        buf = self.padded("x", n)
+        self.interior(buf, n)[...] = x[block].swapaxes(0, 1)
+        cols = _scratch("cols", (self.C, self.K, self.width(n)), self.dtype)
+        for i, tap in enumerate(self.taps(buf, n)):
+            cols[:, i].reshape(tap.shape)[...] = tap
+        return cols.reshape(self.C * self.K, -1)
 
     def col2im(self, dcols, gx, block):
-        """Add each kernel offset's rows of ``dcols`` (C·K, n·width) into its tap of the
-        padded input gradient, and store the unpadded part in ``gx[block]``."""
+        """Add each kernel offset's rows of ``dcols`` (C·K, width) into its tap of a
+        padded gradient buffer, and store the data part in ``gx[block]``."""
         n = block.stop - block.start
-        gxp = self.padded("gx", n)
-        dcols = dcols.reshape(self.C, self.K, n, -1)
-        for i, tap in enumerate(self.views(gxp)):
-            tap += dcols[:, i].reshape((self.C, n) + tap.shape[2:]).swapaxes(0, 1)
-        gx[block] = gxp[_interior(gx.shape, self.padding)]
+        buf = self.padded("gx", n)
+        dcols = dcols.reshape(self.C, self.K, -1)
+        for i, tap in enumerate(self.taps(buf, n)):
+            tap += dcols[:, i].reshape(tap.shape)
+        gx[block] = self.interior(buf, n).swapaxes(0, 1)
 
-    def as_columns(self, a):
-        """``a`` of shape (A, B, width) seen as (A, B, *out_shape): the output positions
-        among the columns (a strided view; the flat layout's extra columns are skipped)."""
-        step = a.strides[-1]
-        return as_strided(a, a.shape[:2] + tuple(self.out_shape),
-                          a.strides[:2] + tuple(step * u for u in self.u_strides))
+    def as_output(self, a, n):
+        """``a`` of shape (A, width) seen as (A, n, *out_shape): the output positions
+        among the columns (a view; the flat layout's extra columns are skipped)."""
+        if not self.flat:
+            return a.reshape((a.shape[0], n) + self.out_shape)
+        item = a.itemsize
+        return as_strided(a, (a.shape[0], n) + self.out_shape,
+                          (a.strides[0], self.S * item) + tuple(f * item for f in self.F))
 
     def output_gradient(self, grad, block):
         """``grad[block]`` (n, O, *out_shape) laid out like the output columns,
-        (O, n·width), with zeros in the extra columns of the flat layout."""
+        (O, width), with zeros in the extra columns of the flat layout."""
         n, O = block.stop - block.start, grad.shape[1]
-        g = _scratch("g", (O, n, self.width), self.dtype)
+        g = _scratch("g", (O, self.width(n)), self.dtype)
         if self.flat:
             g[...] = 0
-        self.as_columns(g)[...] = grad[block].swapaxes(0, 1)
-        return g.reshape(O, n * self.width)
+        self.as_output(g, n)[...] = grad[block].swapaxes(0, 1)
+        return g
 
 
 class ConvNd(Function):
@@ -270,11 +292,11 @@ class ConvNd(Function):
         for block in layout.blocks():
             cols = layout.im2col(x, block).reshape(G, C // G * layout.K, -1)
             y = np.matmul(w, cols, out=_scratch("y", (G, O // G, cols.shape[-1]), x.dtype))
-            y = y.reshape(O, -1, layout.width)
+            y = y.reshape(O, -1)
             if bias is not None:
-                y += bias[:, None, None]
+                y += bias[:, None]
             # the output positions among the columns, to (n, O, *out_shape)
-            out[block] = layout.as_columns(y).swapaxes(0, 1)
+            out[block] = layout.as_output(y, block.stop - block.start).swapaxes(0, 1)
         # x and w are references to the inputs, not copies
         ctx.save_for_backward(x if needs_w else None, w)
         ctx.layout = layout
