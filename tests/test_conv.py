@@ -188,6 +188,42 @@ def test_conv_in_blocks_of_samples_matches_reference(seed, monkeypatch):
     assert mg.gradcheck(lambda x, w, b: run(cfg, x, w, b), (x, w, b))
 
 
+@pytest.mark.parametrize("seed", list(range(200, 212)) + ["pad2", "pad1", "valid", "same-even"])
+def test_scratch_arrays_are_never_read_before_written(seed, monkeypatch):
+    """ops/conv.py reuses its scratch arrays from call to call and clears only the parts
+    it reads: hand them out full of NaN and check values and gradients."""
+    import minigrad.ops.conv as conv_ops
+    real = conv_ops._scratch
+
+    def poisoned(name, shape, dtype):
+        a = real(name, shape, dtype)
+        a[...] = np.nan
+        return a
+    monkeypatch.setattr(conv_ops, "_scratch", poisoned)
+    if isinstance(seed, int):
+        cfg = random_config(seed, small=True)
+    else:       # flat layouts with an output larger than the input, smaller, and 'same'
+        rng = np.random.default_rng(5)
+        kernel, padding, pads = {"pad2": ((3, 1), 2, ((2, 2), (2, 2))),
+                                 "pad1": ((3, 5), 1, ((1, 1), (1, 1))),
+                                 "valid": ((2, 2), "valid", ((0, 0), (0, 0))),
+                                 "same-even": ((4, 2), "same", ((1, 2), (0, 1)))}[seed]
+        assert conv_ops._Columns((3, 2, 9, 6), kernel, (1, 1), pads, (1, 1),
+                                 conv_reference(np.zeros((1, 1, 9, 6)), np.zeros((1, 1) + kernel),
+                                                None, (1, 1), pads, (1, 1), 1).shape[2:],
+                                 np.float64).flat
+        cfg = dict(nd=2, x=rng.standard_normal((3, 2, 9, 6)),
+                   w=rng.standard_normal((3, 2) + kernel), b=rng.standard_normal(3),
+                   stride=(1, 1), padding=padding, pads=pads, dilation=(1, 1), groups=1)
+    x = Tensor(cfg["x"], requires_grad=True)
+    w = Tensor(cfg["w"], requires_grad=True)
+    b = None if cfg["b"] is None else Tensor(cfg["b"], requires_grad=True)
+    ref = conv_reference(cfg["x"], cfg["w"], cfg["b"], cfg["stride"], cfg["pads"],
+                         cfg["dilation"], cfg["groups"])
+    np.testing.assert_allclose(run(cfg, x, w, b).data, ref, rtol=1e-10, atol=1e-10)
+    assert mg.gradcheck(lambda x, w, b: run(cfg, x, w, b), (x, w, b))
+
+
 def test_gradcheck_pointwise_conv_with_groups():
     # the 1x1 stride-1 fast path (no im2col)
     rng = np.random.default_rng(1)

@@ -119,122 +119,162 @@ def _scratch(name, shape, dtype):
 class _Columns:
     """Where im2col puts the taps, for a block of ``n`` samples.
 
-    **The padded buffer.** The input is copied into a zeroed buffer of shape
-    ``(C, n·S + tail)``: channel-major, so that each channel's samples follow one another
-    in one flat row. A sample takes ``S`` elements, a grid of ``size + gap`` per spatial
-    axis with ``gap = max(lo, hi)`` zeros *before* the data along each axis. The right
-    padding of a row is the left padding of the next row (and of the next sample): reading
-    ``i`` past the end of a row lands, after the carry, in the next row's leading zeros. So
-    the element kernel offset ``k`` meets at output position ``o`` of sample ``s`` is at
-    flat index
+    The input is first copied channel-major, ``(C, n, *spatial)``, so that each channel's
+    samples follow one another in one row of memory. Then there are two layouts.
 
-        ``s·S + offset(k) + sum_a o_a·stride_a·F_a``,  ``offset(k) = sum_a (k_a·dilation_a - lo_a + gap_a)·F_a``
+    **Flat (stride 1).** Flatten each channel's row: the input element at position ``i``
+    of sample ``s`` is at ``s·S + sum_a i_a·F_a`` (``F`` the flat strides of one sample's
+    grid, ``S`` its size). Kernel offset ``k`` at output position ``o`` reads
+    ``i = o + shift(k)`` with ``shift(k)_a = k_a·dilation_a - lo_a``, so if the columns are
+    the grid positions ``o`` themselves, the tap of offset ``k`` is the whole row *shifted*
+    by ``offset(k) = sum_a shift(k)_a·F_a``: one contiguous range. im2col is then K copies
+    of long rows and col2im K adds of long rows (numpy's per-row overhead dominated both
+    with short rows: a ufunc add over rows of 222 elements ran 3.5x slower than over one
+    long row). Padding is never materialised: where ``i`` falls outside the input along
+    some axis, the shifted row holds a neighbouring row's (or sample's) value instead of
+    the padding zero, so those columns are set to zero afterwards (``_zero_outside``; a
+    slab of positions per axis). The grid is the input's shape, widened to the output's
+    where padding makes the output larger; grid positions that are no output position
+    (a "valid" convolution's last rows and columns) are extra columns that the product
+    computes and the output skips, and whose output gradient is zero. Used while they are
+    under 50% of the columns (none for "same" padding).
 
-    with ``F`` the flat strides of the grid: a tap (the elements one kernel offset
-    meets, for every output) is a strided view of the buffer at offset ``offset(k)``.
-    (Different padding positions may share an element; only zeros are read there, and
-    gradient written there is dropped.)
-
-    **The columns.** With stride 1 the tap of every offset is *one contiguous range* of
-    each channel's row, ``buffer[:, offset(k) : offset(k) + width]``: im2col is K copies
-    of long rows and col2im K adds of long rows -- numpy's per-row overhead, which
-    dominated both on small maps, is gone (measured: a ufunc add over rows of 222
-    elements ran 3.5x slower than over long rows). The price: the columns also cover the
-    flat positions that are no output (the padding between rows and samples), which the
-    product computes and the output then skips, and whose output gradient is set to zero
-    -- 15% extra columns for a 14x14 map padded by 1. On maps where that would be more
-    than 50% (or with stride > 1), the columns are the output positions only,
-    ``(n, *out_shape)``, and each tap is copied from its strided view.
+    **Strided (otherwise).** The input is zero-padded and the columns are the output
+    positions; each tap is a strided slice of the padded input, copied.
     """
 
     def __init__(self, x_shape, kernel, stride, padding, dilation, out_shape, dtype):
         self.N, self.C = x_shape[:2]
-        self.out_shape, self.dtype = tuple(out_shape), np.dtype(dtype)
+        self.size, self.out_shape = tuple(x_shape[2:]), tuple(out_shape)
+        self.dtype = np.dtype(dtype)
         self.K = int(np.prod(kernel, dtype=np.int64))
-        self.gap = tuple(max(lo, hi) for lo, hi in padding)
-        self.grid = tuple(n + g for n, g in zip(x_shape[2:], self.gap))
-        self.F = [int(np.prod(self.grid[a + 1:], dtype=np.int64)) for a in range(len(self.grid))]
-        self.S = int(np.prod(self.grid, dtype=np.int64))
-        self.offsets = [sum((k * d - lo + g) * f
-                            for k, d, (lo, _), g, f in zip(ks, dilation, padding, self.gap, self.F))
-                        for ks in np.ndindex(*kernel)]
-        # flat step between neighbouring output positions along each axis
-        self.steps = [s * f for s, f in zip(stride, self.F)]
-        span = sum((o - 1) * st for o, st in zip(out_shape, self.steps)) + 1
-        # the last sample's taps read up to `tail` elements past its S
-        self.tail = max(0, max(self.offsets) + span - self.S)
         positions = int(np.prod(out_shape, dtype=np.int64))
-        self.flat = all(s == 1 for s in stride) and self.S <= 1.5 * positions
-        self.last_width = span if self.flat else positions     # columns of a block's last sample
-        self.per_sample = self.S if self.flat else positions
+        grid = tuple(max(n, o) for n, o in zip(self.size, out_shape))
+        self.flat = all(s == 1 for s in stride) and np.prod(grid) <= 1.5 * positions
+        if self.flat:
+            self.grid = grid
+            self.S = int(np.prod(grid, dtype=np.int64))
+            self.F = [int(np.prod(grid[a + 1:], dtype=np.int64)) for a in range(len(grid))]
+            self.offsets = [sum((k * d - lo) * f for k, d, (lo, _), f
+                                in zip(ks, dilation, padding, self.F))
+                            for ks in np.ndindex(*kernel)]
+            # room before and after the rows for the most shifted taps
+            self.front, self.back = max(0, -min(self.offsets)), max(0, max(self.offsets))
+            # Where a tap reads outside the input, as indices into the columns seen as
+            # (C, *kernel, n, *grid). Along axis a, kernel index j shifts by
+            # j·dilation - lo, the same for every tap with that j, so one slab of grid
+            # positions per (axis, j) covers all of them.
+            nd, every = len(grid), slice(None)
+            self.outside = []
+            # (Only output positions: the extra columns' values never reach the output
+            # or the gradients, as long as they are finite -- see `buffer`.)
+            for a, (k, d, (lo, _), n, o) in enumerate(zip(kernel, dilation, padding,
+                                                          self.size, out_shape)):
+                for j in range(k):
+                    shift = j * d - lo
+                    for start, stop in ((0, min(o, -shift)), (max(0, n - shift), o)):
+                        if start < stop:
+                            self.outside.append(
+                                (every,) * (1 + a) + (j,) + (every,) * (nd - a) +
+                                (every,) * a + (slice(start, stop),))
+            self.kernel = tuple(kernel)
+            self.per_sample = self.S
+        else:
+            self.padding = padding
+            self.grid = tuple(n + lo + hi for n, (lo, hi) in zip(self.size, padding))
+            self.taps = [_tap(ks, stride, dilation, out_shape) for ks in np.ndindex(*kernel)]
+            self.per_sample = positions
 
     def width(self, n):
         """Number of columns for a block of ``n`` samples."""
-        return (n - 1) * self.per_sample + self.last_width
+        return n * self.per_sample
 
     def blocks(self):
         """Slices of the batch whose columns take about ``BLOCK_BYTES``."""
         step = max(1, BLOCK_BYTES // (self.C * self.K * self.per_sample * self.dtype.itemsize))
         return [slice(n, min(n + step, self.N)) for n in range(0, self.N, step)]
 
-    def padded(self, name, n):
-        """A zeroed scratch buffer (C, n·S + tail) for ``n`` samples."""
-        buf = _scratch(name, (self.C, n * self.S + self.tail), self.dtype)
-        buf[...] = 0
+    def buffer(self, name, n):
+        """A scratch buffer for the channel-major input of ``n`` samples, zero wherever
+        the input is not copied: ``(C, front + n·S + back)`` flat, ``(C, n, *padded)``
+        otherwise. (In the flat layout, extra columns read outside the input unmasked:
+        the zeros keep them finite, as ``0 · garbage`` could be NaN in the gradients.)"""
+        if self.flat:
+            buf = _scratch(name, (self.C, self.front + n * self.S + self.back), self.dtype)
+            if self.grid != self.size:
+                buf[...] = 0
+            else:                                  # only the margins are not input
+                buf[:, :self.front] = 0
+                buf[:, self.front + n * self.S:] = 0
+            return buf
+        buf = _scratch(name, (self.C, n) + self.grid, self.dtype)
+        if self.grid != self.size:
+            buf[...] = 0                           # the padding
         return buf
 
-    def interior(self, buf, n):
-        """The data elements of ``buf``, as a (C, n, *size) view."""
-        grid = buf[:, :n * self.S].reshape((self.C, n) + self.grid)
-        return grid[(slice(None), slice(None)) + tuple(slice(g, None) for g in self.gap)]
-
-    def taps(self, buf, n):
-        """One view of ``buf`` per kernel offset (in ``np.ndindex`` order), shaped like
-        that offset's rows of the columns: (C, width) flat, (C, n, *out_shape) otherwise."""
+    def data(self, buf, n):
+        """The input elements of ``buf``, as a (C, n, *size) view."""
         if self.flat:
-            w = self.width(n)
-            return [buf[:, o:o + w] for o in self.offsets]
-        item = buf.itemsize
-        shape = (self.C, n) + self.out_shape
-        strides = (buf.strides[0], self.S * item) + tuple(st * item for st in self.steps)
-        return [as_strided(buf[:, o:], shape, strides) for o in self.offsets]
+            grid = buf[:, self.front:self.front + n * self.S].reshape((self.C, n) + self.grid)
+            return grid[(slice(None), slice(None)) + tuple(slice(0, s) for s in self.size)]
+        return buf[_interior((None, None) + self.size, self.padding)]
+
+    def _zero_outside(self, cols, n):
+        """Zero the columns (C, K, width) of the flat layout where their kernel offset
+        reads outside the input."""
+        view = cols.reshape((self.C,) + self.kernel + (n,) + self.grid)
+        for index in self.outside:
+            view[index] = 0
 
     def im2col(self, x, block):
-        """Columns of the samples ``block`` of the (unpadded) input ``x``:
-        rows (c, k), one column per output position, shaped (C·K, width)."""
+        """Columns of the samples ``block`` of the input ``x``: rows (c, k), one column
+        per grid (flat) or output position, shaped (C·K, width)."""
         n = block.stop - block.start
-        buf = self.padded("x", n)
-        self.interior(buf, n)[...] = x[block].swapaxes(0, 1)
+        buf = self.buffer("x", n)
+        self.data(buf, n)[...] = x[block].swapaxes(0, 1)
         cols = _scratch("cols", (self.C, self.K, self.width(n)), self.dtype)
-        for i, tap in enumerate(self.taps(buf, n)):
-            cols[:, i].reshape(tap.shape)[...] = tap
+        for i in range(self.K):
+            if self.flat:
+                start = self.front + self.offsets[i]
+                cols[:, i] = buf[:, start:start + n * self.S]
+            else:
+                cols[:, i].reshape((self.C, n) + self.out_shape)[...] = buf[self.taps[i]]
+        if self.flat:
+            self._zero_outside(cols, n)
         return cols.reshape(self.C * self.K, -1)
 
     def col2im(self, dcols, gx, block):
         """Add each kernel offset's rows of ``dcols`` (C·K, width) into its tap of a
-        padded gradient buffer, and store the data part in ``gx[block]``."""
+        zeroed gradient buffer, and store the input part in ``gx[block]``."""
         n = block.stop - block.start
-        buf = self.padded("gx", n)
+        buf = self.buffer("gx", n)
+        buf[...] = 0
         dcols = dcols.reshape(self.C, self.K, -1)
-        for i, tap in enumerate(self.taps(buf, n)):
-            tap += dcols[:, i].reshape(tap.shape)
-        gx[block] = self.interior(buf, n).swapaxes(0, 1)
+        if self.flat:
+            # columns that read outside the input read a neighbour: send them nothing
+            self._zero_outside(dcols, n)
+        for i in range(self.K):
+            if self.flat:
+                start = self.front + self.offsets[i]
+                buf[:, start:start + n * self.S] += dcols[:, i]
+            else:
+                buf[self.taps[i]] += dcols[:, i].reshape((self.C, n) + self.out_shape)
+        gx[block] = self.data(buf, n).swapaxes(0, 1)
 
     def as_output(self, a, n):
         """``a`` of shape (A, width) seen as (A, n, *out_shape): the output positions
         among the columns (a view; the flat layout's extra columns are skipped)."""
         if not self.flat:
             return a.reshape((a.shape[0], n) + self.out_shape)
-        item = a.itemsize
-        return as_strided(a, (a.shape[0], n) + self.out_shape,
-                          (a.strides[0], self.S * item) + tuple(f * item for f in self.F))
+        grid = a.reshape((a.shape[0], n) + self.grid)
+        return grid[(slice(None), slice(None)) + tuple(slice(0, o) for o in self.out_shape)]
 
     def output_gradient(self, grad, block):
         """``grad[block]`` (n, O, *out_shape) laid out like the output columns,
         (O, width), with zeros in the extra columns of the flat layout."""
         n, O = block.stop - block.start, grad.shape[1]
         g = _scratch("g", (O, self.width(n)), self.dtype)
-        if self.flat:
+        if self.flat and self.grid != self.out_shape:
             g[...] = 0
         self.as_output(g, n)[...] = grad[block].swapaxes(0, 1)
         return g
