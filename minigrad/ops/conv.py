@@ -26,6 +26,7 @@ gradient between NCHW and the column layout -- single-threaded numpy copies. Fre
 multi-megabyte arrays are expensive here (a page fault per 4 kB on first touch), which is
 why block temporaries live in reused scratch arrays.
 """
+import math
 import threading
 
 import numpy as np
@@ -107,7 +108,7 @@ def _scratch(name, shape, dtype):
     -- a quarter of the benchmark layer's time went to that -- and these never leave the
     op, so they can be reused. Contents are undefined: callers overwrite or zero them."""
     buffers = _scratch_space.__dict__.setdefault("buffers", {})
-    size = int(np.prod(shape, dtype=np.int64))
+    size = math.prod(shape)
     if size * np.dtype(dtype).itemsize > 16 * BLOCK_BYTES:
         return np.empty(shape, dtype=dtype)       # a huge sample: not worth keeping around
     buf = buffers.get((name, dtype))
@@ -147,14 +148,14 @@ class _Columns:
         self.N, self.C = x_shape[:2]
         self.size, self.out_shape = tuple(x_shape[2:]), tuple(out_shape)
         self.dtype = np.dtype(dtype)
-        self.K = int(np.prod(kernel, dtype=np.int64))
-        positions = int(np.prod(out_shape, dtype=np.int64))
+        self.K = math.prod(kernel)
+        positions = math.prod(out_shape)
         grid = tuple(max(n, o) for n, o in zip(self.size, out_shape))
-        self.flat = all(s == 1 for s in stride) and np.prod(grid) <= 1.5 * positions
+        self.flat = all(s == 1 for s in stride) and math.prod(grid) <= 1.5 * positions
         if self.flat:
             self.grid = grid
-            self.S = int(np.prod(grid, dtype=np.int64))
-            self.F = [int(np.prod(grid[a + 1:], dtype=np.int64)) for a in range(len(grid))]
+            self.S = math.prod(grid)
+            self.F = [math.prod(grid[a + 1:]) for a in range(len(grid))]
             self.offsets = [sum((k * d - lo) * f for k, d, (lo, _), f
                                 in zip(ks, dilation, padding, self.F))
                             for ks in np.ndindex(*kernel)]
