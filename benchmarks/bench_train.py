@@ -13,6 +13,10 @@ Prints, for each batch size: training samples/s of minigrad and (when importable
 forward/backward breakdown for minigrad; inference throughput; the per-step autograd
 overhead of a 20-layer MLP of width 32 at batch 1; and minigrad's peak resident memory
 while training (measured in a child process that never imports PyTorch).
+
+Like the training example, it calls ``minigrad.memory.keep_freed_memory()`` (glibc keeps
+freed arrays for reuse instead of handing them back to the kernel; see that module) unless
+``--default-malloc`` is given. The setting is process-wide, so PyTorch runs under it too.
 """
 import argparse
 import os
@@ -29,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import minigrad as mg  # noqa: E402
 import minigrad.nn.functional as F  # noqa: E402
 from minigrad import nn, optim  # noqa: E402
+from minigrad.memory import keep_freed_memory  # noqa: E402
 
 torch = None
 if not os.environ.get("MINIGRAD_BENCH_NO_TORCH"):   # set by the memory child process
@@ -175,10 +180,11 @@ def mlp_overhead(calls=300, rounds=5):
     return alternate(fns, rounds, calls)
 
 
-def peak_memory_child(batch_size, steps):
+def peak_memory_child(batch_size, steps, keep_freed):
     """Run training steps in a fresh interpreter (no PyTorch) and return its peak RSS in MB."""
     code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); "
-            f"import bench_train as b; t = b.MinigradTrainer({batch_size}); "
+            f"import bench_train as b; {keep_freed} and b.keep_freed_memory(); "
+            f"t = b.MinigradTrainer({batch_size}); "
             f"[t.step() for _ in range({steps})]; print(b.peak_rss_mb())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "MINIGRAD_BENCH_NO_TORCH": "1"})
@@ -200,11 +206,16 @@ def main(argv=None):
     p.add_argument("--batch-sizes", type=int, nargs="+", default=[128, 64])
     p.add_argument("--rounds", type=int, default=5, help="alternating timing rounds")
     p.add_argument("--steps", type=int, default=10, help="training steps per round")
+    p.add_argument("--default-malloc", action="store_true",
+                   help="leave glibc's allocator settings alone (see minigrad/memory.py)")
     args = p.parse_args(argv)
+    kept = False if args.default_malloc else keep_freed_memory()
 
     print(f"numpy {np.__version__}, {os.cpu_count()} cpus, "
           + (f"PyTorch {torch.__version__} on {torch.get_num_threads()} threads"
              if torch is not None else "PyTorch not importable: minigrad figures only"))
+    print("allocator: " + ("freed memory kept for reuse (minigrad.memory.keep_freed_memory)"
+                           if kept else "glibc defaults"))
     for bs in args.batch_sizes:
         print(f"\n== training, batch {bs} ==")
         mgt = MinigradTrainer(bs)
@@ -249,7 +260,7 @@ def main(argv=None):
 
     print("\n== peak resident memory, minigrad training (child process, no PyTorch) ==")
     for bs in args.batch_sizes:
-        print(f"  batch {bs}: {peak_memory_child(bs, 5):.0f} MB")
+        print(f"  batch {bs}: {peak_memory_child(bs, 5, kept):.0f} MB")
     print(f"(this process, with{'out' if torch is None else ''} PyTorch loaded: "
           f"{peak_rss_mb():.0f} MB)")
 
