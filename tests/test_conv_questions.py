@@ -73,7 +73,7 @@ def test_section1_maps_and_parameter_readings(run):
         assert row == [maps, weights, biases, weights + biases], prefix
     line = line_starting(text, "minigrad's Conv2d layers")
     assert f"{9 * K1 + 25 * K1 * K2 + biases:,} parameters = reading c" in line
-    assert f"(16, 8, 5, 5)" not in line and f"({K2}, {K1}, 5, 5)" in line
+    assert "(16, 8, 5, 5)" not in line and f"({K2}, {K1}, 5, 5)" in line
     diff = float(re.search(r"equal slices: max \|diff\| = (\S+)", text).group(1))
     assert diff < 1e-10
 

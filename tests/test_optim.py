@@ -4,7 +4,6 @@ import math
 import numpy as np
 import pytest
 
-import minigrad as mg
 from minigrad import optim
 from minigrad.optim import lr_scheduler
 from minigrad.tensor import Tensor

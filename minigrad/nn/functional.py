@@ -67,18 +67,57 @@ def cross_entropy(input, target, reduction="mean", label_smoothing=0.0, ignore_i
                                     label_smoothing=label_smoothing, ignore_index=ignore_index)
 
 
-def nll_loss(input, target, reduction="mean"):
-    """Negative log-likelihood of log-probabilities ``input`` (N, C) at integer ``target``."""
+def nll_loss(input, target, reduction="mean", ignore_index=-100):
+    """Negative log-likelihood: ``input`` (N, C) holds log-probabilities (e.g. from
+    ``log_softmax(x, 1)``), ``target`` (N,) integer classes; ``-input[n, target[n]]``, averaged
+    over the targets not equal to ``ignore_index``. Differs from PyTorch: no class
+    ``weight``, and only (N, C) input (``cross_entropy`` takes (N, C, d1, ...))."""
+    return _nll_loss("nll_loss", input, target, reduction, ignore_index)
+
+
+def _nll_loss(name, input, target, reduction, ignore_index):
+    """``nll_loss`` with errors that name the caller (``NLLLoss`` uses it too)."""
+    _check_tensor(name, input)
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
-    picked = input[np.arange(len(t)), t]
+    if input.ndim != 2:
+        raise ValueError(f"{name}: expected input of shape (N, C), got {tuple(input.shape)}")
+    if not np.issubdtype(t.dtype, np.integer):
+        raise TypeError(f"{name}: target must hold integer class indices, got dtype {t.dtype}")
+    if t.shape != input.shape[:1]:
+        raise ValueError(f"{name}: target has shape {t.shape}, expected ({input.shape[0]},) "
+                         f"for input of shape {tuple(input.shape)}")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    valid = t != ignore_index
+    C = input.shape[1]
+    out_of_range = valid & ((t < 0) | (t >= C))
+    if out_of_range.any():
+        raise IndexError(f"{name}: target {t[out_of_range][0]} is out of range for {C} classes")
+    # ignored targets pick class 0, then a mask zeroes their terms
+    picked = input[np.arange(len(t)), np.where(valid, t, 0)]
+    if not valid.all():
+        picked = picked * valid.astype(input.dtype)
     if reduction == "mean":
-        return -picked.mean()
-    if reduction == "sum":
-        return -picked.sum()
-    return -picked
+        return -picked.sum() / max(int(valid.sum()), 1)
+    return -picked.sum() if reduction == "sum" else -picked
 
 
 def mse_loss(input, target, reduction="mean"):
+    """Mean squared error ``(input - target)**2``. Unlike PyTorch, which only warns, input
+    and target of different shapes are an error: broadcasting them (say (N, 1) against (N,))
+    would silently compute the wrong loss."""
+    return _mse_loss("mse_loss", input, target, reduction)
+
+
+def _mse_loss(name, input, target, reduction):
+    """``mse_loss`` with errors that name the caller (``MSELoss`` uses it too)."""
+    _check_tensor(name, input)
+    t_shape = tuple(np.shape(target.data if isinstance(target, Tensor) else target))
+    if t_shape != tuple(input.shape):
+        raise ValueError(f"{name}: input has shape {tuple(input.shape)} but target has "
+                         f"shape {t_shape}; they must match")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     diff = input - target
     sq = diff * diff
     return sq.mean() if reduction == "mean" else sq.sum() if reduction == "sum" else sq
