@@ -535,3 +535,16 @@ def test_deepcopy_is_independent():
     clone.block.fc.weight.data[...] = 0
     assert np.any(net.block.fc.weight.data != 0)
     assert isinstance(clone.block.fc.weight, nn.Parameter)
+
+
+def test_functional_losses_check_like_their_modules():
+    import minigrad.nn.functional as F
+    logp = Tensor(np.log(np.full((3, 4), 0.25, np.float32)), requires_grad=True)
+    target = np.array([1, -100, 3])
+    loss = F.nll_loss(logp, target, ignore_index=-100)
+    assert loss.item() == pytest.approx(np.log(4))          # mean over the 2 kept targets
+    assert loss.item() == pytest.approx(nn.NLLLoss()(logp, target).item())
+    with pytest.raises(IndexError, match="nll_loss: target 7 is out of range for 4 classes"):
+        F.nll_loss(logp, np.array([0, 7, 1]))
+    with pytest.raises(ValueError, match=r"mse_loss: input has shape \(4, 1\) but target has shape \(4,\)"):
+        F.mse_loss(Tensor(np.zeros((4, 1), np.float32)), Tensor(np.zeros(4, np.float32)))
