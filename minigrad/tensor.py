@@ -117,8 +117,10 @@ class Tensor:
 
     def requires_grad_(self, requires_grad=True):
         if not self.is_leaf:
-            raise RuntimeError("requires_grad_(): only leaf tensors can change requires_grad; "
-                               "use detach() first")
+            if requires_grad:
+                return self            # it already requires grad, as PyTorch allows
+            raise RuntimeError("requires_grad_(False): only leaf tensors can stop requiring "
+                               "grad; use detach() to cut a tensor from the graph")
         if requires_grad and not np.issubdtype(self.data.dtype, np.floating):
             raise RuntimeError(f"only floating point tensors can require gradients, got {self.dtype}")
         self.requires_grad = requires_grad

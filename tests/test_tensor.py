@@ -144,6 +144,7 @@ def test_requires_grad_():
     y = Tensor([1.0], requires_grad=True) * 2
     with pytest.raises(RuntimeError, match="leaf"):
         y.requires_grad_(False)
+    assert y.requires_grad_(True) is y and y.requires_grad   # a no-op, as in PyTorch
 
 
 def test_casts():
