@@ -343,7 +343,9 @@ class Module:
         non-Tensor or an argument that needs no gradient). A non-None return, a tuple like
         ``grad_input``, replaces the gradients passed on to the inputs. When no input
         requires grad, the hook runs with ``grad_input`` all None as soon as ``grad_output``
-        is known. Returns a handle with ``remove()``. See ``_BackwardHookCall`` for how."""
+        is known -- that is, once every output that requires grad has received its
+        gradient: if one of several outputs takes no part in the loss, such a hook never
+        runs. Returns a handle with ``remove()``. See ``_BackwardHookCall`` for how."""
         return _HookHandle(self._backward_hooks, hook)
 
     # ---- repr -------------------------------------------------------------------------------
