@@ -39,7 +39,9 @@ def log_softmax(input, dim):
 
 # ---- linear ----------------------------------------------------------------------------------
 def linear(input, weight, bias=None):
-    """``input @ weight.T + bias`` with weight of shape (out_features, in_features)."""
+    """``input @ weight.T + bias`` with weight of shape (out_features, in_features).
+    Mixed float dtypes promote as in numpy (float64 input, float32 weight: float64 out),
+    where PyTorch raises; this lets ``gradcheck`` feed float64 inputs to a float32 layer."""
     _check_tensor("linear", input)
     if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input has shape {input.shape}, expected (..., {weight.shape[1]}) "
