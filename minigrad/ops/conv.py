@@ -27,6 +27,19 @@ twice (0.5 ms each, of which 0.14 ms zeroing the columns that read outside the i
 col2im 0.6 ms, and moving the output and its gradient between NCHW and the column layout
 (0.2 ms each). Fresh multi-megabyte arrays are expensive here (a page fault per 4 kB on
 first touch), which is why block temporaries live in reused scratch arrays.
+
+Tried on that layer and not kept, because none was measurably faster (A/B in one process,
+2 threads, best of 60-120 runs): building the next block's columns in a second Python
+thread while BLAS multiplies the current one (numpy copies release the GIL, but BLAS
+already keeps both cores busy: 2.60 -> 2.62 ms for the forward's four blocks), or
+splitting each im2col over two threads by channels (1.86 -> 2.01 ms); copying a tap and
+zeroing its outside reads in one pass, as a bitwise AND with an all-ones/all-zeros mask
+(0.38 -> 0.42 ms per im2col; a ufunc runs slower than numpy's plain copy) or a multiply
+by 0/1 (as slow, and 0 * inf would be NaN); zeroing each tap right after its copy while
+it is cached (0.46 -> 0.51); copies of the input with the last or first column zeroed,
+read by the taps that step left or right, instead of zeroing single columns (0.46 ->
+0.51: three sources no longer fit in the L2 cache); summing the bias gradient per block
+of ``g``; and copying col2im's first tap instead of zeroing the buffer first.
 """
 import math
 import threading
