@@ -162,7 +162,6 @@ def test_both_im2col_column_layouts(nd, stride, flat):
     b = rng.standard_normal(O)
     out_shape = tuple((n + 2 - d * (k - 1) - 1) // s + 1
                       for n, k, s, d in zip(size, kernel, stride, dilation))
-    xp_shape = (N, C) + tuple(n + 2 for n in size)
     assert _Columns(x.shape, kernel, stride, pads, dilation, out_shape, x.dtype).flat == flat
     f = lambda x, w, b: CONV[nd](x, w, b, stride=stride, padding=1, dilation=dilation, groups=2)
     out = f(Tensor(x), Tensor(w), Tensor(b))

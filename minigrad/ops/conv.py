@@ -45,7 +45,6 @@ import math
 import threading
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import Function, is_grad_enabled
 
