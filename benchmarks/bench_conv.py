@@ -44,6 +44,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import minigrad as mg  # noqa: E402
+from minigrad import nn  # noqa: E402,F401  (used by eval of the layer specs)
 
 try:
     import torch
