@@ -18,9 +18,7 @@ schedule. Everything is minigrad: no PyTorch is needed.
 """
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -34,6 +32,7 @@ from minigrad import nn, optim  # noqa: E402
 from minigrad.data import DataLoader  # noqa: E402
 from minigrad.datasets import MNIST  # noqa: E402
 from minigrad.memory import keep_freed_memory  # noqa: E402
+from minigrad.serialization import atomic_open  # noqa: E402
 
 
 def build_model():
@@ -100,17 +99,8 @@ def train_one_epoch(model, loader, optimizer, scheduler, epoch, epochs):
 def write_json_atomic(path, obj):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=2)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path) as f:          # the checkpoints' atomic write, reused
+        f.write(json.dumps(obj, indent=2).encode())
 
 
 def parse_args(argv=None):
