@@ -16,6 +16,11 @@ def _check_tensor(name, x):
         raise TypeError(f"{name}: expected a minigrad Tensor, got {type(x).__name__}")
 
 
+def _check_reduction(name, reduction):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
 # ---- activations -----------------------------------------------------------------------------
 def relu(input):
     return input.relu()
@@ -63,8 +68,7 @@ def cross_entropy(input, target, reduction="mean", label_smoothing=0.0, ignore_i
     if t.shape != expected:
         raise ValueError(f"cross_entropy: target has shape {t.shape}, expected {expected} "
                          f"for input of shape {input.shape}")
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    _check_reduction("cross_entropy", reduction)
     return _loss.CrossEntropy.apply(input, t, reduction=reduction,
                                     label_smoothing=label_smoothing, ignore_index=ignore_index)
 
@@ -88,8 +92,7 @@ def _nll_loss(name, input, target, reduction, ignore_index):
     if t.shape != input.shape[:1]:
         raise ValueError(f"{name}: target has shape {t.shape}, expected ({input.shape[0]},) "
                          f"for input of shape {tuple(input.shape)}")
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    _check_reduction(name, reduction)
     valid = t != ignore_index
     C = input.shape[1]
     out_of_range = valid & ((t < 0) | (t >= C))
@@ -118,8 +121,7 @@ def _mse_loss(name, input, target, reduction):
     if t_shape != tuple(input.shape):
         raise ValueError(f"{name}: input has shape {tuple(input.shape)} but target has "
                          f"shape {t_shape}; they must match")
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    _check_reduction(name, reduction)
     diff = input - target
     sq = diff * diff
     return sq.mean() if reduction == "mean" else sq.sum() if reduction == "sum" else sq

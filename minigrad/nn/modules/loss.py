@@ -3,15 +3,10 @@
 from .. import functional as F
 from .module import Module
 
-_REDUCTIONS = ("mean", "sum", "none")
-
-
 class _Loss(Module):
     def __init__(self, reduction="mean"):
         super().__init__()
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or "
-                             f"'none', got {reduction!r}")
+        F._check_reduction(type(self).__name__, reduction)
         self.reduction = reduction
 
 
