@@ -60,7 +60,7 @@ class _ConvNd(Module):
         fan_in = in_channels/groups · prod(kernel_size) (``kaiming_uniform_`` with a=sqrt(5))."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
