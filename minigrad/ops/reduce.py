@@ -8,18 +8,15 @@ from collections import namedtuple
 import numpy as np
 
 from ..autograd import Function
+from ..tensor import _norm_dim
 
 
 def _axes(dim, ndim):
     if dim is None:
         return tuple(range(ndim))
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-    out = []
-    for d in dims:
-        if not -max(ndim, 1) <= d < max(ndim, 1):
-            raise IndexError(f"dimension {d} is out of range for a tensor with {ndim} dims")
-        out.append(d % max(ndim, 1))
-    return tuple(out) if ndim else ()
+    axes = tuple(_norm_dim(d, ndim) for d in dims)   # checks the range, as Tensor methods do
+    return axes if ndim else ()
 
 
 def _expand_back(grad, axes, keepdim, shape):
