@@ -11,8 +11,9 @@ the machine affects both alike; the ratio is minigrad / PyTorch (lower is better
 Targets (issue 3, 2 cores): each conv layer's forward+backward within 2.5x of PyTorch, the
 1x1 conv within 1.5x, max pooling no slower than PyTorch.
 
-minigrad's convolutions spend most of their time in numpy's matrix products (OpenBLAS).
-OpenBLAS 0.3.31 picks its AVX2 "Haswell" kernels on AMD Zen 4/5 CPUs; where the CPU has
+minigrad's convolutions spend most of their time in numpy's matrix products (OpenBLAS),
+so the header says which kernels OpenBLAS runs (``blas_info.py``). OpenBLAS 0.3.31 picks
+its AVX2 "Haswell" kernels on AMD Zen 5 CPUs (OpenMathLib/OpenBLAS#6029); where the CPU has
 AVX-512, ``OPENBLAS_CORETYPE=SkylakeX`` (set before Python starts) selects the AVX-512
 kernels, measured here to make those products about 25% faster. And glibc may return
 freed multi-megabyte arrays to the OS, so that a new array costs a page fault per 4 kB;
@@ -45,6 +46,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import minigrad as mg  # noqa: E402
 from minigrad import nn  # noqa: E402,F401  (used by eval of the layer specs)
+from blas_info import describe as describe_blas  # noqa: E402  (this script's folder)
 
 try:
     import torch
@@ -144,6 +146,7 @@ def main():
     else:
         torch.set_num_threads(args.threads)
         print(f"PyTorch {torch.__version__}, {args.threads} threads; numpy {np.__version__}")
+    print(describe_blas())
     load = os.getloadavg()[0]
     print(f"best of {args.repeat} runs, float32, times in ms; load average {load:.1f} "
           f"on {os.cpu_count()} cores")

@@ -35,6 +35,9 @@ import minigrad.nn.functional as F  # noqa: E402
 from minigrad import nn, optim  # noqa: E402
 from minigrad.memory import keep_freed_memory  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from blas_info import describe as describe_blas  # noqa: E402
+
 torch = None
 if not os.environ.get("MINIGRAD_BENCH_NO_TORCH"):   # set by the memory child process
     try:
@@ -214,6 +217,7 @@ def main(argv=None):
     print(f"numpy {np.__version__}, {os.cpu_count()} cpus, "
           + (f"PyTorch {torch.__version__} on {torch.get_num_threads()} threads"
              if torch is not None else "PyTorch not importable: minigrad figures only"))
+    print(describe_blas())
     print("allocator: " + ("freed memory kept for reuse (minigrad.memory.keep_freed_memory)"
                            if kept else "glibc defaults"))
     for bs in args.batch_sizes:
