@@ -35,8 +35,8 @@ def is_grad_enabled():
     return _grad_enabled
 
 
-class set_grad_enabled(contextlib.ContextDecorator):
-    """Context manager and decorator that turns graph recording on or off."""
+class _GradMode(contextlib.ContextDecorator):
+    """Context manager and decorator that records graphs (``mode`` True) or not inside."""
 
     def __init__(self, mode):
         self.mode = bool(mode)
@@ -53,16 +53,48 @@ class set_grad_enabled(contextlib.ContextDecorator):
         return False
 
 
-class no_grad(set_grad_enabled):
+class no_grad(_GradMode):
     """``with mg.no_grad():`` or ``@mg.no_grad()``: ops inside record no graph."""
 
     def __init__(self):
         super().__init__(False)
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_GradMode):
+    """``with mg.enable_grad():`` or ``@mg.enable_grad()``: ops inside record a graph, even
+    within ``no_grad``."""
+
     def __init__(self):
         super().__init__(True)
+
+
+class set_grad_enabled(_GradMode):
+    """Turn graph recording on or off, as PyTorch's: called as a plain function,
+    ``mg.set_grad_enabled(False)`` switches it off until switched back; as ``with
+    mg.set_grad_enabled(mode):`` the previous mode comes back after the block; as a
+    decorator ``@mg.set_grad_enabled(mode)`` it applies inside each call (and decorating
+    changes nothing outside)."""
+
+    def __init__(self, mode):
+        global _grad_enabled
+        super().__init__(mode)
+        self._before = _grad_enabled      # what a with-block on this call restores
+        _grad_enabled = self.mode
+
+    def __enter__(self):
+        global _grad_enabled
+        if self._before is not None:      # the mode was already set by __init__
+            self.prev.append(self._before)
+            self._before = None
+            _grad_enabled = self.mode
+        else:                             # re-entered: a decorated call, or reused
+            super().__enter__()
+
+    def __call__(self, func):
+        global _grad_enabled
+        if self._before is not None:      # decorating: undo the switch made by __init__
+            _grad_enabled, self._before = self._before, None
+        return super().__call__(func)
 
 
 class Context:

@@ -294,6 +294,38 @@ def test_set_grad_enabled_context():
         assert not (leaf([1.0]) * 2).requires_grad
     with mg.set_grad_enabled(True):
         assert (leaf([1.0]) * 2).requires_grad
+    with mg.no_grad():
+        with mg.set_grad_enabled(True):
+            assert (leaf([1.0]) * 2).requires_grad
+        assert not mg.is_grad_enabled()
+    assert mg.is_grad_enabled()
+
+
+def test_set_grad_enabled_as_a_plain_call_switches_the_mode():
+    # as in PyTorch: a call without `with` takes effect at once and lasts until switched back
+    try:
+        mg.set_grad_enabled(False)
+        assert not mg.is_grad_enabled()
+        assert not (leaf([1.0]) * 2).requires_grad
+        with mg.enable_grad():
+            assert mg.is_grad_enabled()
+        assert not mg.is_grad_enabled()
+        mg.set_grad_enabled(True)
+        assert mg.is_grad_enabled()
+        assert (leaf([1.0]) * 2).requires_grad
+    finally:
+        mg.set_grad_enabled(True)
+
+
+def test_set_grad_enabled_as_a_decorator_changes_nothing_until_called():
+    @mg.set_grad_enabled(False)
+    def inside():
+        return mg.is_grad_enabled()
+
+    assert mg.is_grad_enabled()            # decorating did not switch the mode
+    assert inside() is False
+    assert inside() is False               # re-entered on each call
+    assert mg.is_grad_enabled()
 
 
 # ---- user Functions -----------------------------------------------------------------------------
