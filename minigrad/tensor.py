@@ -34,6 +34,20 @@ def _as_array(data, dtype=None):
     return arr
 
 
+# Kinds of dtype in PyTorch's promotion order: a binary op's result takes the higher kind.
+_BOOL, _INT, _FLOAT, _OTHER = range(4)
+_KIND_RANK = {"b": _BOOL, "u": _INT, "i": _INT, "f": _FLOAT}
+
+
+def _kind_rank(x):
+    """Promotion kind of a Tensor or a Python scalar operand."""
+    if isinstance(x, Tensor):
+        return _KIND_RANK.get(x.data.dtype.kind, _OTHER)
+    if isinstance(x, bool):
+        return _BOOL
+    return _INT if isinstance(x, int) else _FLOAT
+
+
 class Tensor:
     __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_retains_grad", "__weakref__")
     __array_priority__ = 1000  # so ndarray + Tensor defers to Tensor.__radd__
@@ -248,35 +262,64 @@ class Tensor:
             arr = arr.astype(self.dtype)
         return Tensor._from_op(arr, None)
 
+    def _promoted(self, other, true_division=False):
+        """``self`` and the right operand of an arithmetic op, cast the way PyTorch promotes
+        types where numpy would differ. When one side is floating and the other integer
+        or bool, the integer side takes the floating dtype -- a Python float meets an
+        integer tensor as float32, the default dtype (numpy: float64), and an int64
+        tensor meets a float32 tensor as float32 (numpy: float64). Likewise bool meets
+        integer as the integer dtype. With ``true_division``, integers divide as float32
+        (numpy: float64). Operands of the same kind keep numpy's rules."""
+        other = self._operand(other)
+        if self.data.dtype.kind == "f" and (       # the common case, kept fast
+                type(other) in (float, int) or (type(other) is Tensor and other.data.dtype.kind == "f")):
+            return self, other
+        ra, rb = _kind_rank(self), _kind_rank(other)
+        a = self
+        if ra > rb and isinstance(other, Tensor):
+            other = other.to(self.dtype)
+        elif rb > ra:
+            a = self.to(other.dtype if isinstance(other, Tensor)
+                        else DEFAULT_DTYPE if rb == _FLOAT else np.int64)
+        if true_division and max(ra, rb) < _FLOAT:
+            a = a.to(DEFAULT_DTYPE)
+            other = other.to(DEFAULT_DTYPE) if isinstance(other, Tensor) else other
+        return a, other
+
     def __add__(self, other):
-        return ops.elementwise.Add.apply(self, self._operand(other))
+        return ops.elementwise.Add.apply(*self._promoted(other))
 
     def __radd__(self, other):
-        return ops.elementwise.Add.apply(self._operand(other), self)
+        a, b = self._promoted(other)
+        return ops.elementwise.Add.apply(b, a)
 
     def __sub__(self, other):
-        return ops.elementwise.Sub.apply(self, self._operand(other))
+        return ops.elementwise.Sub.apply(*self._promoted(other))
 
     def __rsub__(self, other):
-        return ops.elementwise.Sub.apply(self._operand(other), self)
+        a, b = self._promoted(other)
+        return ops.elementwise.Sub.apply(b, a)
 
     def __mul__(self, other):
-        return ops.elementwise.Mul.apply(self, self._operand(other))
+        return ops.elementwise.Mul.apply(*self._promoted(other))
 
     def __rmul__(self, other):
-        return ops.elementwise.Mul.apply(self._operand(other), self)
+        a, b = self._promoted(other)
+        return ops.elementwise.Mul.apply(b, a)
 
     def __truediv__(self, other):
-        return ops.elementwise.Div.apply(self, self._operand(other))
+        return ops.elementwise.Div.apply(*self._promoted(other, true_division=True))
 
     def __rtruediv__(self, other):
-        return ops.elementwise.Div.apply(self._operand(other), self)
+        a, b = self._promoted(other, true_division=True)
+        return ops.elementwise.Div.apply(b, a)
 
     def __pow__(self, other):
-        return ops.elementwise.Pow.apply(self, self._operand(other))
+        return ops.elementwise.Pow.apply(*self._promoted(other))
 
     def __rpow__(self, other):
-        return ops.elementwise.Pow.apply(self._operand(other), self)
+        a, b = self._promoted(other)
+        return ops.elementwise.Pow.apply(b, a)
 
     def __matmul__(self, other):
         return ops.matmul.MatMul.apply(self, self._operand(other))

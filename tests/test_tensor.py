@@ -54,6 +54,54 @@ def test_integer_tensor_cannot_require_grad():
         Tensor([1, 2]).requires_grad_()
 
 
+# Result dtypes of arithmetic mixing kinds, as PyTorch gives them (checked against
+# torch 2.13); numpy alone would give float64 in every float row but the last two.
+PROMOTION = [
+    ("int64 * 2.5", lambda i, i32, f, d, b: i * 2.5, np.float32),
+    ("2.5 * int64", lambda i, i32, f, d, b: 2.5 * i, np.float32),
+    ("int64 / 2", lambda i, i32, f, d, b: i / 2, np.float32),
+    ("2 / int64", lambda i, i32, f, d, b: 2 / i, np.float32),
+    ("int64 / int64", lambda i, i32, f, d, b: i / i, np.float32),
+    ("int32 / int32", lambda i, i32, f, d, b: i32 / i32, np.float32),
+    ("int64 + float32", lambda i, i32, f, d, b: i + f, np.float32),
+    ("float32 - int64", lambda i, i32, f, d, b: f - i, np.float32),
+    ("float32 / int64", lambda i, i32, f, d, b: f / i, np.float32),
+    ("int32 * 1.5", lambda i, i32, f, d, b: i32 * 1.5, np.float32),
+    ("int64 ** 0.5", lambda i, i32, f, d, b: i ** 0.5, np.float32),
+    ("2.0 ** int64", lambda i, i32, f, d, b: 2.0 ** i, np.float32),
+    ("bool * 1.5", lambda i, i32, f, d, b: b * 1.5, np.float32),
+    ("int64 + 1", lambda i, i32, f, d, b: i + 1, np.int64),
+    ("int64 ** 2", lambda i, i32, f, d, b: i ** 2, np.int64),
+    ("2 ** int64", lambda i, i32, f, d, b: 2 ** i, np.int64),
+    ("bool + 1", lambda i, i32, f, d, b: b + 1, np.int64),
+    ("bool + int32", lambda i, i32, f, d, b: b + i32, np.int32),
+    ("int32 + int64", lambda i, i32, f, d, b: i32 + i, np.int64),
+    ("float64 + int64", lambda i, i32, f, d, b: d + i, np.float64),
+    ("float32 + float64", lambda i, i32, f, d, b: f + d, np.float64),
+]
+
+
+@pytest.mark.parametrize("name, op, dtype", PROMOTION, ids=[p[0] for p in PROMOTION])
+def test_arithmetic_promotes_dtypes_like_pytorch(name, op, dtype):
+    i, i32 = Tensor([1, 2, 3]), Tensor(np.array([1, 2, 3], dtype=np.int32))
+    f, b = Tensor([1.0, 2.0, 3.0]), Tensor([True, False, True])
+    d = f.double()
+    out = op(i, i32, f, d, b)
+    assert out.dtype == dtype
+    expected = op(*(np.asarray(t.data) for t in (i, i32, f, d, b)))    # numpy's values
+    np.testing.assert_allclose(out.data, expected, rtol=1e-6)
+
+
+def test_mixed_kind_arithmetic_keeps_float32_gradients():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    n = Tensor([1, 2, 3])
+    y = (x * n + n / 2 + x / n).sum()
+    assert y.dtype == np.float32
+    y.backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.data, [2.0, 2.5, 10 / 3], rtol=1e-6)
+
+
 def test_object_data_is_rejected():
     with pytest.raises((TypeError, ValueError)):
         Tensor([object()])
