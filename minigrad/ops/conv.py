@@ -40,6 +40,32 @@ it is cached (0.46 -> 0.51); copies of the input with the last or first column z
 read by the taps that step left or right, instead of zeroing single columns (0.46 ->
 0.51: three sources no longer fit in the L2 cache); summing the bias gradient per block
 of ``g``; and copying col2im's first tap instead of zeroing the buffer first.
+
+Also tried on that layer, each slower than what is here (2 threads, best of 40-80):
+
+* Winograd F(2x2, 3x3) (Lavin & Gray, 2015), which needs 2.25x fewer multiplications:
+  forward 3.2 ms against 2.4. Its 16 products have only C = 16 terms each, so they ran
+  slower (1.39 ms) than im2col's one product with C·9 = 144 (1.24 ms), and cutting the
+  input into overlapping 4x4 tiles (stride-2 views, rows of 7) took 1.9 ms.
+* The input gradient as a convolution of the output gradient (im2col of ``g``, then
+  ``(C, O·K) @ (O·K, width)``), with the weight gradient from the same columns, which
+  would skip col2im and the second im2col: those two products took 1.38 + 1.25 ms against
+  1.01 + 1.12 for the ones here.
+* No im2col at all: one product per kernel offset on shifted views of a zero-padded
+  input (numpy hands such views to BLAS without a copy): the nine weight-gradient
+  products took 2.8 ms against 1.8 for im2col + one product, the input gradient as nine
+  products plus adds 2.8 ms against 1.8.
+* Two Python threads, each running whole blocks with single-threaded BLAS, so that the
+  copies run on both cores too: the products alone took 1.60 ms against 1.49 for one
+  thread with two-threaded BLAS (and numpy offers no call to change BLAS's threads).
+* Adding the bias while copying the output to NCHW (one ufunc pass over transposed
+  views): 0.19 ms against 0.12 for a separate add and a plain copy.
+
+What is left is the products themselves, about 3.7 ms of the 5.9: OpenBLAS runs them at
+its AVX2 kernels' peak on this CPU, where PyTorch's oneDNN uses AVX-512. (numpy 2.4.6's
+OpenBLAS 0.3.31 does not recognise AMD Zen 5 and picks its AVX2 kernels although the CPU
+has AVX-512, OpenMathLib/OpenBLAS#6029; ``OPENBLAS_CORETYPE=SkylakeX`` set before Python
+starts selects the AVX-512 ones, and the layer then takes about 5.1 ms.)
 """
 import math
 import threading
