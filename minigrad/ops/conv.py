@@ -65,7 +65,7 @@ What is left is the products themselves, about 3.7 ms of the 5.9: OpenBLAS runs 
 its AVX2 kernels' peak on this CPU, where PyTorch's oneDNN uses AVX-512. (numpy 2.4.6's
 OpenBLAS 0.3.31 does not recognise AMD Zen 5 and picks its AVX2 kernels although the CPU
 has AVX-512, OpenMathLib/OpenBLAS#6029; ``OPENBLAS_CORETYPE=SkylakeX`` set before Python
-starts selects the AVX-512 ones, and the layer then takes about 5.1 ms.)
+starts selects the AVX-512 ones, and the layer then takes 4.9-5.0 ms.)
 """
 import math
 import threading
