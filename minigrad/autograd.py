@@ -78,22 +78,22 @@ class set_grad_enabled(_GradMode):
     def __init__(self, mode):
         global _grad_enabled
         super().__init__(mode)
-        self._before = _grad_enabled      # what a with-block on this call restores
+        self._before = _grad_enabled      # the mode before this call switched it
         _grad_enabled = self.mode
 
-    def __enter__(self):
+    def _undo_switch(self):
+        """Put back the mode from before ``__init__``, once: a with-block or a decorated
+        call then switches from there like the other modes."""
         global _grad_enabled
-        if self._before is not None:      # the mode was already set by __init__
-            self.prev.append(self._before)
-            self._before = None
-            _grad_enabled = self.mode
-        else:                             # re-entered: a decorated call, or reused
-            super().__enter__()
-
-    def __call__(self, func):
-        global _grad_enabled
-        if self._before is not None:      # decorating: undo the switch made by __init__
+        if self._before is not None:
             _grad_enabled, self._before = self._before, None
+
+    def __enter__(self):
+        self._undo_switch()
+        super().__enter__()
+
+    def __call__(self, func):             # decorating changes nothing outside the calls
+        self._undo_switch()
         return super().__call__(func)
 
 
