@@ -3,7 +3,7 @@ import numpy as np
 
 from . import random as _random
 from .ops import movement
-from .tensor import Tensor, DEFAULT_DTYPE
+from .tensor import Tensor, DEFAULT_DTYPE, _shape_args
 
 
 def tensor(data, dtype=None, requires_grad=False):
@@ -14,20 +14,16 @@ def tensor(data, dtype=None, requires_grad=False):
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-def _size(size):
-    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
-
-
 def zeros(*size, dtype=DEFAULT_DTYPE, requires_grad=False):
-    return Tensor(np.zeros(_size(size), dtype=dtype), requires_grad=requires_grad)
+    return Tensor(np.zeros(_shape_args(size), dtype=dtype), requires_grad=requires_grad)
 
 
 def ones(*size, dtype=DEFAULT_DTYPE, requires_grad=False):
-    return Tensor(np.ones(_size(size), dtype=dtype), requires_grad=requires_grad)
+    return Tensor(np.ones(_shape_args(size), dtype=dtype), requires_grad=requires_grad)
 
 
 def full(size, fill_value, dtype=DEFAULT_DTYPE, requires_grad=False):
-    return Tensor(np.full(_size((size,)), fill_value, dtype=dtype), requires_grad=requires_grad)
+    return Tensor(np.full(_shape_args((size,)), fill_value, dtype=dtype), requires_grad=requires_grad)
 
 
 def zeros_like(t, dtype=None, requires_grad=False):
@@ -40,17 +36,17 @@ def ones_like(t, dtype=None, requires_grad=False):
 
 def randn(*size, dtype=DEFAULT_DTYPE, requires_grad=False):
     """Standard normal samples from minigrad's generator (see ``mg.manual_seed``)."""
-    data = _random.generator().standard_normal(_size(size)).astype(dtype)
+    data = _random.generator().standard_normal(_shape_args(size)).astype(dtype)
     return Tensor(data, requires_grad=requires_grad)
 
 
 def rand(*size, dtype=DEFAULT_DTYPE, requires_grad=False):
-    data = _random.generator().random(_size(size)).astype(dtype)
+    data = _random.generator().random(_shape_args(size)).astype(dtype)
     return Tensor(data, requires_grad=requires_grad)
 
 
 def randint(low, high, size, dtype=np.int64):
-    return Tensor(_random.generator().integers(low, high, size=_size((size,))).astype(dtype))
+    return Tensor(_random.generator().integers(low, high, size=_shape_args((size,))).astype(dtype))
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):
