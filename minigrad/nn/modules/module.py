@@ -278,19 +278,12 @@ class Module:
         """Parameters and persistent buffers by PyTorch's names (``0.weight``,
         ``conv1.bias``). Values are numpy arrays -- copies, unlike PyTorch's shared tensors,
         so a state dict kept in memory does not change as training goes on."""
+        return OrderedDict((key, t.data.copy()) for key, t in self._state_tensors(prefix).items())
+
+    def _state_tensors(self, prefix=""):
+        """The tensors of ``state_dict`` (parameters, then persistent buffers, per module)."""
         out = OrderedDict()
         for mod_prefix, mod in self.named_modules(prefix=prefix):
-            for name, p in mod._parameters.items():
-                if p is not None:
-                    out[f"{mod_prefix}.{name}" if mod_prefix else name] = p.data.copy()
-            for name, b in mod._buffers.items():
-                if b is not None and name not in mod._non_persistent:
-                    out[f"{mod_prefix}.{name}" if mod_prefix else name] = b.data.copy()
-        return out
-
-    def _state_tensors(self):
-        out = OrderedDict()
-        for mod_prefix, mod in self.named_modules():
             for d, skip in ((mod._parameters, ()), (mod._buffers, mod._non_persistent)):
                 for name, t in d.items():
                     if t is not None and name not in skip:
