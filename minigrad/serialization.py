@@ -29,6 +29,9 @@ from .tensor import Tensor
 FORMAT = "minigrad-checkpoint"
 VERSION = 1
 HEADER = "__minigrad__"   # the archive entry holding the JSON description
+# Names an array may not have in the archive: the header's, and np.savez's own parameters
+# (the arrays are passed to it as keyword arguments).
+_RESERVED = {HEADER, "file", "allow_pickle"}
 
 
 # ---- atomic writes ---------------------------------------------------------------------------
@@ -132,7 +135,7 @@ def _add_array(arrays, name, array):
                         f"saved without pickle; convert it to a numeric dtype")
     name = name or "array"
     unique, n = name, 1
-    while unique in arrays or unique == HEADER:   # e.g. key "a.b" and nested a -> b
+    while unique in arrays or unique in _RESERVED:   # e.g. key "a.b" and nested a -> b
         unique, n = f"{name}~{n}", n + 1
     arrays[unique] = array
     return unique

@@ -70,6 +70,13 @@ def test_nested_values_round_trip(tmp_path):
     assert type(back["scalar"]) is np.float32
 
 
+def test_keys_named_like_savez_parameters_round_trip(tmp_path):
+    # the arrays reach np.savez as keyword arguments: these names must not become its own
+    obj = {"file": np.arange(3.0), "allow_pickle": np.ones(2), "__minigrad__": np.zeros(1)}
+    save(obj, tmp_path / "k.ckpt")
+    assert_same(obj, load(tmp_path / "k.ckpt"))
+
+
 @pytest.mark.parametrize("make", [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
                                   lambda ps: optim.Adam(ps, lr=0.01, amsgrad=True),
                                   lambda ps: optim.AdamW(ps, lr=0.01)])
