@@ -458,6 +458,9 @@ class Tensor:
         if self.ndim == 0:
             return self.reshape(1)
         start, end = _norm_dim(start_dim, self.ndim), _norm_dim(end_dim, self.ndim)
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                             f"for a tensor of shape {self.shape}")
         shape = self.shape[:start] + (-1,) + self.shape[end + 1:]
         return self.reshape(shape)
 

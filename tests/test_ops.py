@@ -366,6 +366,12 @@ def test_reshape_view_flatten(shape, seed):
         check_op(lambda x: mg.flatten(x, 0, -2), lambda a: a.reshape((-1, shape[-1])), data)
 
 
+def test_flatten_with_start_dim_after_end_dim_is_an_error():
+    # numpy would reshape (2, 3, 4) to (2, 3, -1, 4) without complaint
+    with pytest.raises(ValueError, match="start_dim 2 comes after end_dim 1"):
+        mg.randn(2, 3, 4).flatten(2, 1)
+
+
 @FAST
 @given(shape=hnp.array_shapes(min_dims=1, max_dims=4, max_side=3), data=st.data(), seed=seeds)
 def test_permute_and_transpose(shape, data, seed):
