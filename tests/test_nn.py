@@ -478,6 +478,55 @@ def test_cross_entropy_loss_vs_numpy():
         nn.CrossEntropyLoss(reduction="avg")
 
 
+def _cross_entropy_reference(x, t, reduction, smoothing, ignore_index):
+    """Written out per target position: x (N, C, *d) logits, t (N, *d) classes."""
+    C = x.shape[1]
+    logp = np.log(_softmax(x, 1))
+    losses, counted = np.zeros(t.shape), 0
+    for pos in np.ndindex(*t.shape):
+        if t[pos] == ignore_index:
+            continue
+        lp = logp[(pos[0], slice(None)) + pos[1:]]           # the C log-probabilities here
+        losses[pos] = -(1 - smoothing) * lp[t[pos]] - smoothing * lp.sum() / C
+        counted += 1
+    if reduction == "none":
+        return losses
+    return losses.sum() / (counted if reduction == "mean" else 1)
+
+
+CE_CASES = [  # logits shape, targets, label_smoothing, ignore_index
+    ((5, 3), [2, 0, 1, 1, 0], 0.0, -100),
+    ((5, 3), [2, 0, 1, 1, 0], 0.2, -100),
+    ((5, 3), [2, -100, 1, -100, 0], 0.1, -100),
+    ((2, 4, 3), [[0, 3, 1], [2, 2, 7]], 0.3, 7),            # (N, C, d) with an ignored cell
+    ((2, 3, 2, 2), [[[0, 1], [2, 0]], [[1, 1], [0, 2]]], 0.0, -100),
+]
+
+
+@pytest.mark.parametrize("shape, target, smoothing, ignore", CE_CASES)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_vs_written_out_reference_and_gradcheck(shape, target, smoothing, ignore,
+                                                              reduction):
+    x, t = _rand(*shape, seed=3), np.array(target)
+    loss = lambda z: F.cross_entropy(z, t, reduction=reduction, label_smoothing=smoothing,
+                                     ignore_index=ignore)
+    ref = _cross_entropy_reference(x, t, reduction, smoothing, ignore)
+    np.testing.assert_allclose(loss(Tensor(x)).data, ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(loss(Tensor(x.astype(np.float32))).data, ref, rtol=1e-5,
+                               atol=1e-6)
+    assert loss(Tensor(x.astype(np.float32))).dtype == np.float32
+    assert mg.gradcheck(loss, Tensor(x, requires_grad=True))
+
+
+def test_cross_entropy_checks_label_smoothing():
+    x = Tensor(_rand(2, 3))
+    for bad in (-0.1, 1.5):
+        with pytest.raises(ValueError, match=r"cross_entropy: label_smoothing must be in \[0, 1\]"):
+            F.cross_entropy(x, np.array([0, 1]), label_smoothing=bad)
+        with pytest.raises(ValueError, match=r"CrossEntropyLoss: label_smoothing must be in"):
+            nn.CrossEntropyLoss(label_smoothing=bad)
+
+
 def test_nll_loss_vs_numpy_with_ignore_index():
     x, t = _log_softmax(_rand(5, 3)), np.array([2, 0, -100, 1, 2])
     picked = x[[0, 1, 3, 4], [2, 0, 1, 2]]

@@ -69,6 +69,8 @@ def cross_entropy(input, target, reduction="mean", label_smoothing=0.0, ignore_i
         raise ValueError(f"cross_entropy: target has shape {t.shape}, expected {expected} "
                          f"for input of shape {input.shape}")
     _check_reduction("cross_entropy", reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     return _loss.CrossEntropy.apply(input, t, reduction=reduction,
                                     label_smoothing=label_smoothing, ignore_index=ignore_index)
 
