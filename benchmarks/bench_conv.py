@@ -27,8 +27,6 @@ import os
 import sys
 import time
 
-import numpy as np
-
 
 def _threads_from_argv(default=2):
     for i, a in enumerate(sys.argv):
@@ -43,7 +41,10 @@ def _threads_from_argv(default=2):
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = _threads_from_argv()
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import numpy as np  # noqa: E402
+
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.join(_here, ".."), _here]
 import minigrad as mg  # noqa: E402
 from minigrad import nn  # noqa: E402,F401  (used by eval of the layer specs)
 from blas_info import describe as describe_blas  # noqa: E402  (this script's folder)

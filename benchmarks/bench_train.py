@@ -26,7 +26,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+# Both frameworks on 2 threads (PyTorch's is set below); BLAS reads its thread count when
+# numpy is first loaded, so set it before that import.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "2")
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
