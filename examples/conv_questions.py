@@ -50,10 +50,6 @@ def table(header, rows):
             print("  ".join("-" * w for w in widths))
 
 
-def randn(*shape, dtype=np.float32):
-    return Tensor(mg.random.generator().standard_normal(shape).astype(dtype))
-
-
 def max_diff(a, b):
     return float(np.max(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))))
 
@@ -70,7 +66,7 @@ def two_chained_convs(args):
             "output with 256 kernels of size 5x5x48 -- full depth, not 5x5.")
     k1, k2 = args.k1, args.k2
     conv1, conv2 = nn.Conv2d(1, k1, 3), nn.Conv2d(k1, k2, 5)
-    x = randn(1, 1, *args.size)
+    x = mg.randn(1, 1, *args.size)
     with mg.no_grad():
         h = conv1(x).relu()
         y = conv2(h)
@@ -80,7 +76,7 @@ def two_chained_convs(args):
     print(f"output maps: {y.shape[1]} (= k2), not k1*k2 = {k1 * k2}\n")
 
     # The three ways people read "k2 filters of 5x5 on k1 maps", each run for real.
-    flat = randn(k2, 1, 5, 5)                       # k2 two-dimensional 5x5 filters
+    flat = mg.randn(k2, 1, 5, 5)                       # k2 two-dimensional 5x5 filters
     with mg.no_grad():
         # a) every 5x5 filter applied to every map on its own: the maps become a batch
         per_map = F.conv2d(h.reshape(k1, 1, *h.shape[2:]), flat)
@@ -118,7 +114,7 @@ def one_by_one(args):
             "the expensive 3x3 and 5x5 convolutions'.")
     c_in, c_out = 4, 3
     conv = nn.Conv2d(c_in, c_out, 1).double()
-    x = randn(2, c_in, 5, 5, dtype=np.float64)
+    x = mg.randn(2, c_in, 5, 5, dtype=np.float64)
     with mg.no_grad():
         y = conv(x)
     W, b = conv.weight.data.reshape(c_out, c_in), conv.bias.data
@@ -141,7 +137,7 @@ def one_by_one(args):
         rows.append([f"output map {o}", f"input {i}", f"{c:+.3f}", f"{res:.2f}"])
     table(["", "best input", "c", "residual"], rows)
     one = nn.Conv2d(1, 1, 1).double()
-    x1 = randn(1, 1, 5, 5, dtype=np.float64)
+    x1 = mg.randn(1, 1, 5, 5, dtype=np.float64)
     with mg.no_grad():
         y1 = one(x1)
     w, b1 = one.weight.data.item(), one.bias.data.item()
@@ -180,7 +176,7 @@ def quadratic_cost(args):
         k1, k2 = args.k1 * scale, args.k2 * scale
         model = nn.Sequential(nn.Conv2d(1, k1, 3), nn.ReLU(), nn.Conv2d(k1, k2, 5))
         s = summary(model, (n, 1, hh, ww))
-        x = randn(n, 1, hh, ww)
+        x = mg.randn(n, 1, hh, ww)
         best = np.inf
         with mg.no_grad():
             for _ in range(args.repeats):
@@ -217,9 +213,9 @@ def pooling(args):
             "to a 2x2 neighborhood in the corresponding feature map in C1'; pooling layers have "
             "no weights that could mix maps.")
     c, changed = 4, 2
-    x = randn(1, c, 8, 8)
+    x = mg.randn(1, c, 8, 8)
     x2 = Tensor(x.data.copy())
-    x2.data[:, changed] += mg.random.generator().standard_normal((8, 8)).astype(np.float32)
+    x2.data[:, changed] += mg.randn(8, 8).data
     layers = {"MaxPool2d(2)": nn.MaxPool2d(2), "AvgPool2d(2)": nn.AvgPool2d(2),
               f"Conv2d({c}, {c}, 1), for contrast": nn.Conv2d(c, c, 1)}
     print(f"x {tuple(x.shape)}; change input map {changed} only. "
@@ -262,7 +258,7 @@ def conv3d(args):
     # output position at a time in a random order, in float64 so only rounding can differ.
     ds = min(args.slice_depth, d)
     conv64 = nn.Conv3d(1, 1, k).double()
-    x = randn(1, 1, ds, hh, ww, dtype=np.float64)
+    x = mg.randn(1, 1, ds, hh, ww, dtype=np.float64)
     with mg.no_grad():
         y = conv64(x).data[0, 0]
     w, b = conv64.weight.data[0, 0], conv64.bias.data[0]
