@@ -155,8 +155,9 @@ def main(argv=None):
         test_set = Subset(test_set, args.test_limit)
 
     model = build_model()
-    print(mg.summary(model, (1, 1, 28, 28)))
-    params = sum(p.data.size for p in model.parameters())
+    summary = mg.summary(model, (1, 1, 28, 28))
+    print(summary)
+    params = summary.total_params
 
     steps_per_epoch = len(train_set) // args.batch_size
     if steps_per_epoch == 0:
