@@ -17,8 +17,8 @@ its AVX2 "Haswell" kernels on AMD Zen 5 CPUs (OpenMathLib/OpenBLAS#6029); where 
 AVX-512, ``OPENBLAS_CORETYPE=SkylakeX`` (set before Python starts) selects the AVX-512
 kernels, measured here to make those products about 25% faster. And glibc may return
 freed multi-megabyte arrays to the OS, so that a new array costs a page fault per 4 kB;
-``MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824`` keeps that memory
-in the process. (Measured when convolution allocated fresh temporaries: 15 -> 12 ms; with
+``minigrad.memory.keep_freed_memory()`` (or the environment variables its docstring
+gives) keeps that memory in the process. (Measured when convolution allocated fresh temporaries: 15 -> 12 ms; with
 its reused scratch arrays, the 3x3 layer's repeated forward+backward now takes no page
 faults at all.) The figures this script prints use neither setting.
 """

@@ -22,8 +22,8 @@ _M_MMAP_THRESHOLD = -3
 
 
 def keep_freed_memory(mmap_threshold=32 << 20, trim_threshold=1 << 30):
-    """Serve allocations below ``mmap_threshold`` bytes (glibc caps it at 32 MB) from the
-    heap and keep up to ``trim_threshold`` bytes of freed heap for reuse. Returns True when
+    """Serve allocations below ``mmap_threshold`` bytes from the heap (larger ones still
+    come from the kernel) and keep up to ``trim_threshold`` bytes of freed heap for reuse. Returns True when
     the settings took effect, False where they do not apply (not Linux/glibc)."""
     if not sys.platform.startswith("linux"):
         return False
