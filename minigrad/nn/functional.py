@@ -47,10 +47,16 @@ def linear(input, weight, bias=None):
     """``input @ weight.T + bias`` with weight of shape (out_features, in_features).
     Mixed float dtypes promote as in numpy (float64 input, float32 weight: float64 out),
     where PyTorch raises; this lets ``gradcheck`` feed float64 inputs to a float32 layer."""
-    _check_tensor("linear", input)
+    return _linear("linear", input, weight, bias)
+
+
+def _linear(name, input, weight, bias):
+    """``linear`` with errors that name the caller (``nn.Linear`` uses it too)."""
+    _check_tensor(name, input)
     if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input has shape {input.shape}, expected (..., {weight.shape[1]}) "
-                         f"to match weight of shape {weight.shape} (out_features, in_features)")
+        raise ValueError(f"{name}: expected input of shape (..., {weight.shape[1]}), got "
+                         f"{tuple(input.shape)} (weight of shape {tuple(weight.shape)}: "
+                         f"out_features, in_features)")
     return _matmul.Linear.apply(input, weight, bias)
 
 

@@ -49,10 +49,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        if input.ndim == 0 or input.shape[-1] != self.in_features:
-            raise ValueError(f"{self._short_repr()}: expected input of shape "
-                             f"(..., {self.in_features}), got {tuple(input.shape)}")
-        return F.linear(input, self.weight, self.bias)
+        return F._linear(self._short_repr(), input, self.weight, self.bias)
 
     def _short_repr(self):
         return f"Linear(in_features={self.in_features}, out_features={self.out_features})"
