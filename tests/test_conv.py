@@ -21,8 +21,7 @@ def conv_reference(x, w, b, stride, padding, dilation, groups):
     xp = np.pad(x, [(0, 0), (0, 0)] + list(padding))
     N, C = x.shape[:2]
     O, kernel = w.shape[0], w.shape[2:]
-    out_shape = tuple((xp.shape[2 + i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1
-                      for i in range(nd))
+    out_shape = conv_out_shape(x.shape[2:], kernel, stride, padding, dilation)
     c_per_group, o_per_group = C // groups, O // groups
     out = np.zeros((N, O) + out_shape)
     for o in range(O):
@@ -35,6 +34,12 @@ def conv_reference(x, w, b, stride, padding, dilation, groups):
                     total += w[(o, c) + k] * xp[(slice(None), group * c_per_group + c) + at]
             out[(slice(None), o) + p] = total + (0 if b is None else b[o])
     return out
+
+
+def conv_out_shape(size, kernel, stride, padding, dilation):
+    """Number of window positions along each axis; ``padding`` is ((lo, hi), ...)."""
+    return tuple((n + lo + hi - d * (k - 1) - 1) // s + 1
+                 for n, k, s, (lo, hi), d in zip(size, kernel, stride, padding, dilation))
 
 
 def same_padding(kernel, dilation):
@@ -82,14 +87,29 @@ def run(cfg, x, w, b):
                            dilation=cfg["dilation"], groups=cfg["groups"])
 
 
+def reference(cfg, x=None):
+    """The loop reference for the convolution of ``cfg`` on ``x`` (default ``cfg["x"]``)."""
+    return conv_reference(cfg["x"] if x is None else x, cfg["w"], cfg["b"], cfg["stride"],
+                          cfg["pads"], cfg["dilation"], cfg["groups"])
+
+
+def check_values_and_gradients(cfg, x=None):
+    """The convolution of ``cfg`` on ``x`` (default ``cfg["x"]``) gives the reference's
+    values, and its input, weight and bias gradients pass a float64 gradcheck."""
+    x = cfg["x"] if x is None else x
+    xt, w = Tensor(x, requires_grad=True), Tensor(cfg["w"], requires_grad=True)
+    b = None if cfg["b"] is None else Tensor(cfg["b"], requires_grad=True)
+    np.testing.assert_allclose(run(cfg, xt, w, b).data, reference(cfg, x), rtol=1e-10, atol=1e-10)
+    assert mg.gradcheck(lambda x, w, b: run(cfg, x, w, b), (xt, w, b))
+
+
 # ---- forward ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("seed", range(40))
 def test_forward_matches_reference(seed):
     cfg = random_config(seed)
     b = None if cfg["b"] is None else Tensor(cfg["b"])
     out = run(cfg, Tensor(cfg["x"]), Tensor(cfg["w"]), b)
-    ref = conv_reference(cfg["x"], cfg["w"], cfg["b"], cfg["stride"], cfg["pads"],
-                         cfg["dilation"], cfg["groups"])
+    ref = reference(cfg)
     assert out.shape == ref.shape
     assert out.dtype == np.float64
     np.testing.assert_allclose(out.data, ref, rtol=1e-10, atol=1e-10)
@@ -139,11 +159,7 @@ def test_no_graph_under_no_grad():
 # ---- gradients -------------------------------------------------------------------------------
 @pytest.mark.parametrize("seed", range(100, 118))
 def test_gradcheck_input_weight_bias(seed):
-    cfg = random_config(seed, small=True)
-    x = Tensor(cfg["x"], requires_grad=True)
-    w = Tensor(cfg["w"], requires_grad=True)
-    b = None if cfg["b"] is None else Tensor(cfg["b"], requires_grad=True)
-    assert mg.gradcheck(lambda x, w, b: run(cfg, x, w, b), (x, w, b))
+    check_values_and_gradients(random_config(seed, small=True))
 
 
 @pytest.mark.parametrize("nd,stride,flat", [(2, (1, 1), True), (2, (2, 1), False),
@@ -160,8 +176,7 @@ def test_both_im2col_column_layouts(nd, stride, flat):
     x = rng.standard_normal((N, C) + size)
     w = rng.standard_normal((O, C // 2) + kernel)
     b = rng.standard_normal(O)
-    out_shape = tuple((n + 2 - d * (k - 1) - 1) // s + 1
-                      for n, k, s, d in zip(size, kernel, stride, dilation))
+    out_shape = conv_out_shape(size, kernel, stride, pads, dilation)
     assert _Columns(x.shape, kernel, stride, pads, dilation, out_shape, x.dtype).flat == flat
     f = lambda x, w, b: CONV[nd](x, w, b, stride=stride, padding=1, dilation=dilation, groups=2)
     out = f(Tensor(x), Tensor(w), Tensor(b))
@@ -178,13 +193,7 @@ def test_conv_in_blocks_of_samples_matches_reference(seed, monkeypatch):
     import minigrad.ops.conv as conv_ops
     monkeypatch.setattr(conv_ops, "BLOCK_BYTES", 1)
     cfg = random_config(seed, small=True)
-    x = Tensor(np.concatenate([cfg["x"]] * 2), requires_grad=True)    # 4 samples
-    w = Tensor(cfg["w"], requires_grad=True)
-    b = None if cfg["b"] is None else Tensor(cfg["b"], requires_grad=True)
-    ref = conv_reference(x.data, cfg["w"], cfg["b"], cfg["stride"], cfg["pads"],
-                         cfg["dilation"], cfg["groups"])
-    np.testing.assert_allclose(run(cfg, x, w, b).data, ref, rtol=1e-10, atol=1e-10)
-    assert mg.gradcheck(lambda x, w, b: run(cfg, x, w, b), (x, w, b))
+    check_values_and_gradients(cfg, np.concatenate([cfg["x"]] * 2))     # 4 samples
 
 
 @pytest.mark.parametrize("seed", list(range(200, 212)) + ["pad2", "pad1", "valid", "same-even"])
@@ -208,19 +217,12 @@ def test_scratch_arrays_are_never_read_before_written(seed, monkeypatch):
                                  "valid": ((2, 2), "valid", ((0, 0), (0, 0))),
                                  "same-even": ((4, 2), "same", ((1, 2), (0, 1)))}[seed]
         assert conv_ops._Columns((3, 2, 9, 6), kernel, (1, 1), pads, (1, 1),
-                                 conv_reference(np.zeros((1, 1, 9, 6)), np.zeros((1, 1) + kernel),
-                                                None, (1, 1), pads, (1, 1), 1).shape[2:],
+                                 conv_out_shape((9, 6), kernel, (1, 1), pads, (1, 1)),
                                  np.float64).flat
         cfg = dict(nd=2, x=rng.standard_normal((3, 2, 9, 6)),
                    w=rng.standard_normal((3, 2) + kernel), b=rng.standard_normal(3),
                    stride=(1, 1), padding=padding, pads=pads, dilation=(1, 1), groups=1)
-    x = Tensor(cfg["x"], requires_grad=True)
-    w = Tensor(cfg["w"], requires_grad=True)
-    b = None if cfg["b"] is None else Tensor(cfg["b"], requires_grad=True)
-    ref = conv_reference(cfg["x"], cfg["w"], cfg["b"], cfg["stride"], cfg["pads"],
-                         cfg["dilation"], cfg["groups"])
-    np.testing.assert_allclose(run(cfg, x, w, b).data, ref, rtol=1e-10, atol=1e-10)
-    assert mg.gradcheck(lambda x, w, b: run(cfg, x, w, b), (x, w, b))
+    check_values_and_gradients(cfg)
 
 
 def test_gradcheck_pointwise_conv_with_groups():
