@@ -143,7 +143,7 @@ def test_array_protocol():
     c[0, 0] = 99.0
     assert t.data[0, 0] == 1.0
     assert np.shares_memory(np.asarray(t), t.data)
-    # numpy functions accept tensors
+    # numpy functions work on the array np.asarray gives
     assert np.sum(np.asarray(t)) == 10.0
 
 
