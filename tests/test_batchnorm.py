@@ -8,10 +8,7 @@ import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad import Tensor, nn
 
-
-def _rand(*shape, dtype=np.float64, seed=0, loc=0.0, scale=1.0):
-    rng = np.random.default_rng(seed)
-    return (loc + scale * rng.standard_normal(shape)).astype(dtype)
+from helpers import rand
 
 
 def _axes(x):
@@ -39,7 +36,7 @@ CASES = [(nn.BatchNorm1d, (8, 3)), (nn.BatchNorm1d, (4, 3, 5)), (nn.BatchNorm2d,
 @pytest.mark.parametrize("cls,shape", CASES)
 def test_training_forward_uses_batch_statistics(cls, shape):
     bn = _with_random_affine(cls(3))
-    x = _rand(*shape, loc=2.0, scale=3.0)
+    x = rand(*shape, loc=2.0, scale=3.0)
     out = bn(Tensor(x))
     ref = _bn_reference(x, x.mean(_axes(x)), x.var(_axes(x)), bn.weight.data, bn.bias.data)
     assert out.shape == shape
@@ -48,7 +45,7 @@ def test_training_forward_uses_batch_statistics(cls, shape):
 
 def test_normalised_output_has_zero_mean_unit_variance_per_channel():
     bn = nn.BatchNorm2d(4)
-    x = _rand(6, 4, 3, 3, loc=5.0, scale=4.0)
+    x = rand(6, 4, 3, 3, loc=5.0, scale=4.0)
     out = bn(Tensor(x)).data
     np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), 0, atol=1e-10)
     np.testing.assert_allclose(out.var(axis=(0, 2, 3)), 1, rtol=1e-4)   # eps shrinks it a bit
@@ -60,7 +57,7 @@ def test_running_stats_after_steps_match_hand_computation(cls, shape, momentum):
     bn = cls(3, momentum=momentum, dtype=np.float64)    # float64 buffers: compare tightly
     mean, var = np.zeros(3), np.ones(3)
     for step in range(3):
-        x = _rand(*shape, seed=step, loc=step - 1.0, scale=step + 0.5)
+        x = rand(*shape, seed=step, loc=step - 1.0, scale=step + 0.5)
         bn(Tensor(x))
         m = x.size // 3
         batch_var_unbiased = x.var(_axes(x)) * m / (m - 1)
@@ -74,7 +71,7 @@ def test_running_stats_after_steps_match_hand_computation(cls, shape, momentum):
 
 def test_momentum_none_is_a_cumulative_average():
     bn = nn.BatchNorm1d(2, momentum=None)
-    batches = [_rand(5, 2, seed=s, loc=s) for s in range(4)]
+    batches = [rand(5, 2, seed=s, loc=s) for s in range(4)]
     for x in batches:
         bn(Tensor(x))
     np.testing.assert_allclose(bn.running_mean.data, np.mean([x.mean(0) for x in batches], 0),
@@ -87,10 +84,10 @@ def test_momentum_none_is_a_cumulative_average():
 def test_eval_uses_running_stats_and_does_not_update_them(cls, shape):
     bn = _with_random_affine(cls(3))
     for s in range(3):
-        bn(Tensor(_rand(*shape, seed=s, loc=1.0, scale=2.0)))
+        bn(Tensor(rand(*shape, seed=s, loc=1.0, scale=2.0)))
     bn.eval()
     rm, rv = bn.running_mean.data.copy(), bn.running_var.data.copy()
-    x = _rand(*shape, seed=10)
+    x = rand(*shape, seed=10)
     out = bn(Tensor(x))
     np.testing.assert_allclose(out.data, _bn_reference(x, rm, rv, bn.weight.data, bn.bias.data),
                                rtol=1e-5, atol=1e-6)
@@ -103,7 +100,7 @@ def test_eval_uses_running_stats_and_does_not_update_them(cls, shape):
 
 def test_eval_differs_from_training_on_the_same_batch():
     bn = nn.BatchNorm1d(3)
-    x = Tensor(_rand(6, 3, loc=4.0, dtype=np.float32))
+    x = Tensor(rand(6, 3, loc=4.0, dtype=np.float32))
     train_out = bn(x).data
     eval_out = bn.eval()(x).data
     assert not np.allclose(train_out, eval_out)
@@ -115,7 +112,7 @@ def test_without_running_stats_batch_statistics_are_used_in_eval_too():
     bn = nn.BatchNorm2d(3, track_running_stats=False)
     assert bn.running_mean is None and bn.num_batches_tracked is None
     assert list(bn.state_dict()) == ["weight", "bias"]
-    x = _rand(2, 3, 4, 4, loc=3.0)
+    x = rand(2, 3, 4, 4, loc=3.0)
     ref = _bn_reference(x, x.mean((0, 2, 3)), x.var((0, 2, 3)), np.ones(3), np.zeros(3))
     np.testing.assert_allclose(bn(Tensor(x)).data, ref, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(bn.eval()(Tensor(x)).data, ref, rtol=1e-5, atol=1e-6)
@@ -125,14 +122,14 @@ def test_affine_false_has_no_parameters():
     bn = nn.BatchNorm1d(3, affine=False)
     assert list(bn.parameters()) == []
     assert list(bn.state_dict()) == ["running_mean", "running_var", "num_batches_tracked"]
-    x = _rand(5, 3)
+    x = rand(5, 3)
     ref = (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5)
     np.testing.assert_allclose(bn(Tensor(x)).data, ref, rtol=1e-10)
 
 
 def test_eps_is_used():
     bn = nn.BatchNorm1d(2, eps=0.5)
-    x = _rand(4, 2)
+    x = rand(4, 2)
     np.testing.assert_allclose(bn(Tensor(x)).data, (x - x.mean(0)) / np.sqrt(x.var(0) + 0.5))
 
 
@@ -140,9 +137,9 @@ def test_eps_is_used():
 @pytest.mark.parametrize("shape", [(4, 3), (3, 2, 4), (2, 3, 2, 3)])
 def test_gradcheck_training_mode_input_weight_bias(shape):
     C = shape[1]
-    x = Tensor(_rand(*shape, loc=1.0, scale=2.0), requires_grad=True)
-    w = Tensor(_rand(C, seed=1, loc=1.0), requires_grad=True)
-    b = Tensor(_rand(C, seed=2), requires_grad=True)
+    x = Tensor(rand(*shape, loc=1.0, scale=2.0), requires_grad=True)
+    w = Tensor(rand(C, seed=1, loc=1.0), requires_grad=True)
+    b = Tensor(rand(C, seed=2), requires_grad=True)
     rm, rv = np.zeros(C), np.ones(C)
 
     def fn(x, w, b):
@@ -155,26 +152,26 @@ def test_gradcheck_training_mode_input_weight_bias(shape):
 @pytest.mark.parametrize("shape", [(4, 3), (2, 3, 2, 3)])
 def test_gradcheck_eval_mode(shape):
     C = shape[1]
-    rm, rv = _rand(C, seed=3), np.abs(_rand(C, seed=4)) + 0.5
-    x = Tensor(_rand(*shape), requires_grad=True)
-    w = Tensor(_rand(C, seed=1), requires_grad=True)
-    b = Tensor(_rand(C, seed=2), requires_grad=True)
+    rm, rv = rand(C, seed=3), np.abs(rand(C, seed=4)) + 0.5
+    x = Tensor(rand(*shape), requires_grad=True)
+    w = Tensor(rand(C, seed=1), requires_grad=True)
+    b = Tensor(rand(C, seed=2), requires_grad=True)
     assert mg.gradcheck(lambda x, w, b: F.batch_norm(x, rm, rv, w, b, training=False), (x, w, b))
 
 
 def test_module_gradcheck_in_training_mode():
     bn = _with_random_affine(nn.BatchNorm2d(2)).double()
-    assert mg.gradcheck(bn, Tensor(_rand(2, 2, 3, 3), requires_grad=True))
+    assert mg.gradcheck(bn, Tensor(rand(2, 2, 3, 3), requires_grad=True))
     bn.eval()
-    assert mg.gradcheck(bn, Tensor(_rand(2, 2, 3, 3), requires_grad=True))
+    assert mg.gradcheck(bn, Tensor(rand(2, 2, 3, 3), requires_grad=True))
 
 
 def test_fused_gradient_matches_composed_ops():
     """The closed form against autograd through mean/var built from primitive ops."""
-    x = Tensor(_rand(4, 3, 2, 2, loc=1.0), requires_grad=True)
-    w = Tensor(_rand(3, seed=1), requires_grad=True)
-    b = Tensor(_rand(3, seed=2), requires_grad=True)
-    g = _rand(4, 3, 2, 2, seed=5)
+    x = Tensor(rand(4, 3, 2, 2, loc=1.0), requires_grad=True)
+    w = Tensor(rand(3, seed=1), requires_grad=True)
+    b = Tensor(rand(3, seed=2), requires_grad=True)
+    g = rand(4, 3, 2, 2, seed=5)
     F.batch_norm(x, None, None, w, b, training=True).backward(g)
     fused = [t.grad.data.copy() for t in (x, w, b)]
     for t in (x, w, b):
@@ -190,7 +187,7 @@ def test_fused_gradient_matches_composed_ops():
 
 def test_float32_stays_float32():
     bn = _with_random_affine(nn.BatchNorm2d(3))
-    x = Tensor(_rand(4, 3, 5, 5, dtype=np.float32), requires_grad=True)
+    x = Tensor(rand(4, 3, 5, 5, dtype=np.float32), requires_grad=True)
     out = bn(x)
     assert out.dtype == np.float32
     out.backward(np.ones(out.shape, np.float32))
@@ -207,13 +204,13 @@ def test_float32_stays_float32():
 def test_state_dict_round_trip_keeps_eval_behaviour():
     a = _with_random_affine(nn.BatchNorm2d(3))
     for s in range(2):
-        a(Tensor(_rand(2, 3, 4, 4, seed=s, loc=2.0, dtype=np.float32)))
+        a(Tensor(rand(2, 3, 4, 4, seed=s, loc=2.0, dtype=np.float32)))
     sd = a.state_dict()
     assert list(sd) == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
     assert sd["num_batches_tracked"].dtype == np.int64 and sd["num_batches_tracked"] == 2
     b = nn.BatchNorm2d(3)
     b.load_state_dict(sd)
-    x = Tensor(_rand(2, 3, 4, 4, seed=9, dtype=np.float32))
+    x = Tensor(rand(2, 3, 4, 4, seed=9, dtype=np.float32))
     np.testing.assert_array_equal(a.eval()(x).data, b.eval()(x).data)
     with pytest.raises(RuntimeError, match="size mismatch for running_mean"):
         nn.BatchNorm2d(4).load_state_dict(sd)

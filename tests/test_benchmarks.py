@@ -1,9 +1,10 @@
 """The benchmark scripts still run (tiny settings; their timings are not checked here)."""
 import subprocess
 import sys
-from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+from helpers import ROOT
+
+BENCH = ROOT / "benchmarks"
 
 
 def run(script, *args):

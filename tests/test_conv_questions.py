@@ -1,6 +1,5 @@
 """examples/conv_questions.py runs end to end at small sizes, and the counts it prints are
 the ones the formulas give (worked out here independently of the script)."""
-import importlib.util
 import os
 import re
 import subprocess
@@ -8,8 +7,9 @@ import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCRIPT = os.path.join(ROOT, "examples", "conv_questions.py")
+from helpers import ROOT, load_example
+
+SCRIPT = str(ROOT / "examples" / "conv_questions.py")
 
 N, M, K1, K2, BATCH = 9, 10, 2, 3, 2
 C, R, S = 8, 2, 6                      # bottleneck: channels, reduced channels, map size
@@ -22,13 +22,6 @@ SMALL = ["--size", str(N), str(M), "--k1", str(K1), "--k2", str(K2), "--batch", 
          "--kernel2d", "3", "4", "--slice-depth", str(SLICE), "--chunks", "4"]
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("conv_questions", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def run():
     """(printed text, returned results) of one run of all sections at the small sizes."""
@@ -36,7 +29,7 @@ def run():
     from contextlib import redirect_stdout
     buf = io.StringIO()
     with redirect_stdout(buf):
-        results = load_script().main(SMALL)
+        results = load_example("conv_questions").main(SMALL)
     return buf.getvalue(), results
 
 
@@ -135,7 +128,7 @@ def test_section5_3d_conv(run):
 
 
 def test_full_3d_run_agrees_with_the_formula(capsys):
-    results = load_script().main(["--sections", "5", "--volume", "7", "5", "6",
+    results = load_example("conv_questions").main(["--sections", "5", "--volume", "7", "5", "6",
                                   "--slice-depth", "3", "--full-3d"])
     shape, macs = results[5]["full"]
     assert shape == results[5]["out_shape"] == (1, 1, 5, 2, 2)

@@ -7,7 +7,6 @@ import os
 import shutil
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +15,9 @@ from minigrad import datasets
 from minigrad.data import DataLoader
 from minigrad.datasets import MNIST, DatasetError, load_mnist, parse_idx
 
-SHIPPED = Path(__file__).resolve().parent.parent / "datasets" / "mnist"
+from helpers import ROOT
+
+SHIPPED = ROOT / "datasets" / "mnist"
 TEST_FILES = datasets.FILES[False]
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]

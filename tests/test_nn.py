@@ -9,6 +9,8 @@ import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad import Tensor, nn
 
+from helpers import rand, softmax
+
 
 class Block(nn.Module):
     def __init__(self):
@@ -32,10 +34,6 @@ class Net(nn.Module):
 
     def forward(self, x):
         return self.head(self.block(x)) * self.scale
-
-
-def _rand(*shape, dtype=np.float64, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
 
 
 # ---- registration and tree walks -------------------------------------------------------------
@@ -140,7 +138,7 @@ def test_train_calls_overridden_train_of_children():
 
 def test_zero_grad():
     net = Net()
-    x = Tensor(_rand(5, 4, dtype=np.float32))
+    x = Tensor(rand(5, 4, dtype=np.float32))
     net(x).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
@@ -193,7 +191,7 @@ def test_state_dict_keys_and_copies():
 def test_state_dict_round_trip():
     mg.manual_seed(1)
     a = Net()
-    x = Tensor(_rand(6, 4, dtype=np.float32))
+    x = Tensor(rand(6, 4, dtype=np.float32))
     a(x)                                    # moves the BatchNorm running statistics
     a.eval()
     mg.manual_seed(2)
@@ -257,7 +255,7 @@ def test_sequential_indexing_len_iteration_append():
     seq.append(nn.Sigmoid())
     assert len(seq) == 4 and list(seq.state_dict()) == [
         "0.weight", "0.bias", "2.weight", "2.bias"]
-    x = Tensor(_rand(5, 3, dtype=np.float32))
+    x = Tensor(rand(5, 3, dtype=np.float32))
     ref = 1 / (1 + np.exp(-(np.maximum(x.data @ l0.weight.data.T + l0.bias.data, 0)
                             @ l2.weight.data.T + l2.bias.data)))
     np.testing.assert_allclose(seq(x).data, ref, rtol=1e-5, atol=1e-6)
@@ -339,7 +337,7 @@ def test_nested_repr():
 @pytest.mark.parametrize("shape", [(5, 4), (2, 3, 4), (4,)])
 def test_linear_forward_vs_numpy(shape):
     layer = nn.Linear(4, 3)
-    x = _rand(*shape, dtype=np.float32)
+    x = rand(*shape, dtype=np.float32)
     out = layer(Tensor(x))
     assert out.shape == shape[:-1] + (3,) and out.dtype == np.float32
     np.testing.assert_allclose(out.data, x @ layer.weight.data.T + layer.bias.data,
@@ -350,15 +348,15 @@ def test_linear_forward_vs_numpy(shape):
 
 def test_linear_gradcheck_float64():
     layer = nn.Linear(4, 3)
-    x = Tensor(_rand(2, 3, 4), requires_grad=True)
+    x = Tensor(rand(2, 3, 4), requires_grad=True)
     w = Tensor(layer.weight.data, requires_grad=True)
     b = Tensor(layer.bias.data, requires_grad=True)
     assert mg.gradcheck(lambda x, w, b: F.linear(x, w, b), (x, w, b))
     # and through the module itself, with its parameters in float64
     layer.double()
-    assert mg.gradcheck(layer, Tensor(_rand(3, 4), requires_grad=True))
+    assert mg.gradcheck(layer, Tensor(rand(3, 4), requires_grad=True))
     layer.zero_grad()
-    layer(Tensor(_rand(3, 4))).sum().backward()
+    layer(Tensor(rand(3, 4))).sum().backward()
     np.testing.assert_allclose(layer.bias.grad.data, np.full(3, 3.0))
 
 
@@ -377,35 +375,30 @@ def test_identity():
 
 
 # ---- activations and Flatten -----------------------------------------------------------------
-def _softmax(x, axis):
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
 @pytest.mark.parametrize("layer,ref", [
     (nn.ReLU(), lambda x: np.maximum(x, 0)),
     (nn.Sigmoid(), lambda x: 1 / (1 + np.exp(-x))),
     (nn.Tanh(), np.tanh),
-    (nn.Softmax(dim=1), lambda x: _softmax(x, 1)),
-    (nn.LogSoftmax(dim=-1), lambda x: np.log(_softmax(x, -1))),
+    (nn.Softmax(dim=1), lambda x: softmax(x, 1)),
+    (nn.LogSoftmax(dim=-1), lambda x: np.log(softmax(x, -1))),
 ])
 def test_activations_vs_numpy_and_gradcheck(layer, ref):
-    x = _rand(3, 4, seed=3)
+    x = rand(3, 4, seed=3)
     np.testing.assert_allclose(layer(Tensor(x)).data, ref(x), rtol=1e-10, atol=1e-12)
     assert mg.gradcheck(layer, Tensor(x + 0.05, requires_grad=True))   # away from ReLU's kink
 
 
 def test_softmax_implicit_dim_follows_pytorch():
-    x = _rand(2, 3)
+    x = rand(2, 3)
     with pytest.warns(UserWarning, match="implicit dimension"):
         out = nn.Softmax()(Tensor(x))
-    np.testing.assert_allclose(out.data, _softmax(x, 1))
+    np.testing.assert_allclose(out.data, softmax(x, 1))
     with pytest.raises(IndexError, match="Softmax: dim 2 is out of range for input with 2 dims"):
         nn.Softmax(dim=2)(Tensor(x))
 
 
 def test_flatten():
-    x = Tensor(_rand(2, 3, 4, 5), requires_grad=True)
+    x = Tensor(rand(2, 3, 4, 5), requires_grad=True)
     assert nn.Flatten()(x).shape == (2, 60)
     assert nn.Flatten(0, 1)(x).shape == (6, 4, 5)
     assert nn.Flatten(start_dim=2)(x).shape == (2, 3, 20)
@@ -433,7 +426,7 @@ def test_dropout_mask_rate_and_scaling():
 
 
 def test_dropout_eval_is_identity_and_extremes():
-    x = Tensor(_rand(4, 5, dtype=np.float32))
+    x = Tensor(rand(4, 5, dtype=np.float32))
     layer = nn.Dropout(0.5).eval()
     np.testing.assert_array_equal(layer(x).data, x.data)
     np.testing.assert_array_equal(nn.Dropout(0.0)(x).data, x.data)
@@ -444,7 +437,7 @@ def test_dropout_eval_is_identity_and_extremes():
 
 
 def test_dropout_gradient_uses_the_same_mask():
-    x = Tensor(_rand(50, 40), requires_grad=True)
+    x = Tensor(rand(50, 40), requires_grad=True)
     y = nn.Dropout(0.4)(x)
     y.backward(np.ones(y.shape))
     mask = y.data / x.data                          # 0 where dropped, 1/(1-p) where kept
@@ -462,11 +455,11 @@ def test_dropout_seeded():
 
 # ---- loss modules ----------------------------------------------------------------------------
 def _log_softmax(x):
-    return np.log(_softmax(x, 1))
+    return np.log(softmax(x, 1))
 
 
 def test_cross_entropy_loss_vs_numpy():
-    x, t = _rand(6, 4), np.array([0, 3, 1, 1, 2, 0])
+    x, t = rand(6, 4), np.array([0, 3, 1, 1, 2, 0])
     ref = -_log_softmax(x)[np.arange(6), t]
     assert nn.CrossEntropyLoss()(Tensor(x), t).item() == pytest.approx(ref.mean())
     assert nn.CrossEntropyLoss(reduction="sum")(Tensor(x), Tensor(t)).item() == \
@@ -507,7 +500,7 @@ CE_CASES = [  # logits shape, targets, label_smoothing, ignore_index
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_cross_entropy_vs_written_out_reference_and_gradcheck(shape, target, smoothing, ignore,
                                                               reduction):
-    x, t = _rand(*shape, seed=3), np.array(target)
+    x, t = rand(*shape, seed=3), np.array(target)
     loss = lambda z: F.cross_entropy(z, t, reduction=reduction, label_smoothing=smoothing,
                                      ignore_index=ignore)
     ref = _cross_entropy_reference(x, t, reduction, smoothing, ignore)
@@ -519,7 +512,7 @@ def test_cross_entropy_vs_written_out_reference_and_gradcheck(shape, target, smo
 
 
 def test_cross_entropy_checks_label_smoothing():
-    x = Tensor(_rand(2, 3))
+    x = Tensor(rand(2, 3))
     for bad in (-0.1, 1.5):
         with pytest.raises(ValueError, match=r"cross_entropy: label_smoothing must be in \[0, 1\]"):
             F.cross_entropy(x, np.array([0, 1]), label_smoothing=bad)
@@ -528,7 +521,7 @@ def test_cross_entropy_checks_label_smoothing():
 
 
 def test_nll_loss_vs_numpy_with_ignore_index():
-    x, t = _log_softmax(_rand(5, 3)), np.array([2, 0, -100, 1, 2])
+    x, t = _log_softmax(rand(5, 3)), np.array([2, 0, -100, 1, 2])
     picked = x[[0, 1, 3, 4], [2, 0, 1, 2]]
     loss = nn.NLLLoss()
     assert loss(Tensor(x), t).item() == pytest.approx(-picked.mean())
@@ -545,7 +538,7 @@ def test_nll_loss_vs_numpy_with_ignore_index():
 
 
 def test_mse_loss_vs_numpy():
-    a, b = _rand(4, 3, seed=1), _rand(4, 3, seed=2)
+    a, b = rand(4, 3, seed=1), rand(4, 3, seed=2)
     assert nn.MSELoss()(Tensor(a), Tensor(b)).item() == pytest.approx(np.mean((a - b) ** 2))
     assert nn.MSELoss(reduction="sum")(Tensor(a), b).item() == pytest.approx(np.sum((a - b) ** 2))
     assert mg.gradcheck(lambda x: nn.MSELoss()(x, Tensor(b)), Tensor(a, requires_grad=True))

@@ -1,10 +1,11 @@
 """Every Python example in the README runs as printed."""
 import re
-from pathlib import Path
 
 import pytest
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+from helpers import ROOT
+
+README = (ROOT / "README.md").read_text()
 BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.S)
 
 

@@ -7,8 +7,9 @@ import sys
 import numpy as np
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCRIPT = os.path.join(ROOT, "examples", "show_features.py")
+from helpers import ROOT
+
+SCRIPT = str(ROOT / "examples" / "show_features.py")
 TINY = ["--epochs", "1", "--train-limit", "128", "--test-limit", "64"]
 
 
@@ -40,7 +41,7 @@ def test_writes_pictures_from_a_short_run_and_from_a_bare_state_dict(tmp_path):
     assert "test digit #3: label" in done.stdout
 
     # a checkpoint that is only a state_dict: pictures, but no curves
-    sys.path.insert(0, ROOT)
+    sys.path.insert(0, str(ROOT))
     import minigrad as mg
     state = mg.load(out / "short_run.npz")["model"]
     mg.save(state, tmp_path / "bare.npz")
@@ -54,7 +55,7 @@ def test_missing_or_foreign_checkpoint_is_a_clear_error(tmp_path):
     pytest.importorskip("matplotlib")
     done = run([str(tmp_path / "nope.npz"), "--out", str(tmp_path)])
     assert done.returncode == 1 and "no checkpoint at" in done.stderr
-    sys.path.insert(0, ROOT)
+    sys.path.insert(0, str(ROOT))
     import minigrad as mg
     mg.save({"something": np.zeros(3, dtype=np.float32)}, tmp_path / "other.npz")
     done = run([str(tmp_path / "other.npz"), "--out", str(tmp_path)])

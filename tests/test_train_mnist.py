@@ -1,8 +1,6 @@
 """The training example on a small slice of MNIST: loss falls, same seed gives same numbers,
 an interrupted run resumed from its checkpoint ends exactly where an uninterrupted one does."""
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,17 +10,9 @@ import minigrad.nn.functional as F
 from minigrad import optim
 from minigrad.datasets import MNIST
 
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import load_example
 
-
-def load_example():
-    spec = importlib.util.spec_from_file_location("train_mnist", ROOT / "examples" / "train_mnist.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-train_mnist = load_example()
+train_mnist = load_example("train_mnist")
 SMALL = ["--train-limit", "256", "--test-limit", "200", "--batch-size", "32"]
 
 
