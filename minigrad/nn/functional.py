@@ -65,20 +65,26 @@ def cross_entropy(input, target, reduction="mean", label_smoothing=0.0, ignore_i
     """Softmax cross-entropy of logits ``input`` (N, C, ...) against integer class
     ``target`` (N, ...). Class-probability targets are not supported (PyTorch allows them)."""
     _check_tensor("cross_entropy", input)
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if input.ndim < 2:
         raise ValueError(f"cross_entropy: input must be (N, C, ...) logits, got shape {input.shape}")
-    if not np.issubdtype(t.dtype, np.integer):
-        raise TypeError(f"cross_entropy: target must hold integer class indices, got dtype {t.dtype}")
-    expected = (input.shape[0],) + input.shape[2:]
-    if t.shape != expected:
-        raise ValueError(f"cross_entropy: target has shape {t.shape}, expected {expected} "
-                         f"for input of shape {input.shape}")
+    t = _class_target("cross_entropy", input, target, (input.shape[0],) + input.shape[2:])
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     return _loss.CrossEntropy.apply(input, t, reduction=reduction,
                                     label_smoothing=label_smoothing, ignore_index=ignore_index)
+
+
+def _class_target(name, input, target, expected):
+    """The integer class indices of ``target`` as an array, checked to have the shape
+    ``expected`` for ``input``."""
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if not np.issubdtype(t.dtype, np.integer):
+        raise TypeError(f"{name}: target must hold integer class indices, got dtype {t.dtype}")
+    if t.shape != tuple(expected):
+        raise ValueError(f"{name}: target has shape {t.shape}, expected {tuple(expected)} "
+                         f"for input of shape {tuple(input.shape)}")
+    return t
 
 
 def nll_loss(input, target, reduction="mean", ignore_index=-100):
@@ -92,14 +98,9 @@ def nll_loss(input, target, reduction="mean", ignore_index=-100):
 def _nll_loss(name, input, target, reduction, ignore_index):
     """``nll_loss`` with errors that name the caller (``NLLLoss`` uses it too)."""
     _check_tensor(name, input)
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if input.ndim != 2:
         raise ValueError(f"{name}: expected input of shape (N, C), got {tuple(input.shape)}")
-    if not np.issubdtype(t.dtype, np.integer):
-        raise TypeError(f"{name}: target must hold integer class indices, got dtype {t.dtype}")
-    if t.shape != input.shape[:1]:
-        raise ValueError(f"{name}: target has shape {t.shape}, expected ({input.shape[0]},) "
-                         f"for input of shape {tuple(input.shape)}")
+    t = _class_target(name, input, target, input.shape[:1])
     _check_reduction(name, reduction)
     valid = t != ignore_index
     C = input.shape[1]
