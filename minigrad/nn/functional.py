@@ -195,13 +195,17 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 from ..ops import conv as _conv_ops  # noqa: E402
 
 
-def _ntuple(name, what, value, nd):
-    """``value`` as a tuple of ``nd`` ints (an int is repeated), else a clear error."""
+def _ntuple(name, what, value, nd, positive=False):
+    """``value`` as a tuple of ``nd`` ints (an int is repeated), else a clear error; with
+    ``positive``, each must be at least 1."""
     values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * nd
     if len(values) != nd or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                                     for v in values):
         raise ValueError(f"{name}: {what} must be an int or a tuple of {nd} ints, got {value!r}")
-    return tuple(int(v) for v in values)
+    values = tuple(int(v) for v in values)
+    if positive and any(v < 1 for v in values):
+        raise ValueError(f"{name}: {what} must be positive, got {what}={values}")
+    return values
 
 
 def _check_input(name, input, nd):
@@ -265,12 +269,8 @@ def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
             raise TypeError(f"{name}: input dtype {x.dtype} and {what} dtype {t.dtype} differ; "
                             "convert one of them (e.g. input.float()) -- minigrad does not mix "
                             "precisions silently")
-    stride = _ntuple(name, "stride", stride, nd)
-    dilation = _ntuple(name, "dilation", dilation, nd)
-    if any(s < 1 for s in stride):
-        raise ValueError(f"{name}: stride must be positive, got stride={stride}")
-    if any(d < 1 for d in dilation):
-        raise ValueError(f"{name}: dilation must be positive, got dilation={dilation}")
+    stride = _ntuple(name, "stride", stride, nd, positive=True)
+    dilation = _ntuple(name, "dilation", dilation, nd, positive=True)
     pads = _conv_padding(name, padding, kernel, stride, dilation)
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
     spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
@@ -303,14 +303,12 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def _pool_args(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode, max_pad):
     """Per-axis tuples for pooling, checked. ``max_pad(kernel, dilation)`` is the largest
     padding PyTorch allows (about half the window: a window of only padding has no input)."""
-    kernel = _ntuple(name, "kernel_size", kernel_size, nd)
+    kernel = _ntuple(name, "kernel_size", kernel_size, nd, positive=True)
     empty = isinstance(stride, (tuple, list)) and len(stride) == 0   # PyTorch's default []
-    stride = kernel if stride is None or empty else _ntuple(name, "stride", stride, nd)
+    stride = kernel if stride is None or empty else \
+        _ntuple(name, "stride", stride, nd, positive=True)
     pads = _ntuple(name, "padding", padding, nd)
-    dilation = _ntuple(name, "dilation", dilation, nd)
-    for what, values in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
-        if any(v < 1 for v in values):
-            raise ValueError(f"{name}: {what} must be positive, got {what}={values}")
+    dilation = _ntuple(name, "dilation", dilation, nd, positive=True)
     for p, k, d in zip(pads, kernel, dilation):
         if p < 0 or p > max_pad(k, d):
             raise ValueError(f"{name}: padding must be between 0 and half the kernel size, got "

@@ -35,11 +35,9 @@ class _ConvNd(Module):
             raise NotImplementedError(f"{name}: padding_mode={padding_mode!r} is not "
                                       "implemented in minigrad, only 'zeros'")
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = F._ntuple(name, "kernel_size", kernel_size, self.nd)
-        self.stride = F._ntuple(name, "stride", stride, self.nd)
-        self.dilation = F._ntuple(name, "dilation", dilation, self.nd)
-        if any(k < 1 for k in self.kernel_size):
-            raise ValueError(f"{name}: kernel_size must be positive, got {kernel_size!r}")
+        self.kernel_size = F._ntuple(name, "kernel_size", kernel_size, self.nd, positive=True)
+        self.stride = F._ntuple(name, "stride", stride, self.nd, positive=True)
+        self.dilation = F._ntuple(name, "dilation", dilation, self.nd, positive=True)
         # checked once here as well as on every call, so a bad layer fails where it is built
         F._conv_padding(name, padding, self.kernel_size, self.stride, self.dilation)
         self.padding = padding if isinstance(padding, str) else \
