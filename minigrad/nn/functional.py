@@ -164,20 +164,26 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     (the variance fed in is unbiased, as in PyTorch). ``training=False`` normalises with the
     running statistics. ``weight``/``bias`` of shape (C,) scale and shift the result.
     """
-    _check_tensor("batch_norm", input)
+    return _batch_norm("batch_norm", input, running_mean, running_var, weight, bias, training,
+                       momentum, eps)
+
+
+def _batch_norm(name, input, running_mean, running_var, weight, bias, training, momentum, eps):
+    """``batch_norm`` with errors that name the caller (the BatchNorm modules use it too)."""
+    _check_tensor(name, input)
     if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected input of shape (N, C, ...), got {input.shape}")
+        raise ValueError(f"{name}: expected input of shape (N, C, ...), got {input.shape}")
     C = input.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+    for what, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != (C,):
-            raise ValueError(f"batch_norm: {name} has shape {tuple(t.shape)}, expected ({C},) "
+            raise ValueError(f"{name}: {what} has shape {tuple(t.shape)}, expected ({C},) "
                              f"for input of shape {input.shape} with {C} channels")
     if training and input.numel() // max(C, 1) <= 1:
-        raise ValueError("batch_norm: expected more than 1 value per channel when training, "
+        raise ValueError(f"{name}: expected more than 1 value per channel when training, "
                          f"got input of shape {input.shape}")
     if not training and (running_mean is None or running_var is None):
-        raise ValueError("batch_norm: running_mean and running_var are required when "
+        raise ValueError(f"{name}: running_mean and running_var are required when "
                          "training=False")
 
     def array(t):

@@ -63,8 +63,11 @@ class _BatchNorm(Module):
             init.ones_(self.weight)
             init.zeros_(self.bias)
 
+    def _name(self):
+        return f"{type(self).__name__}({self.num_features})"
+
     def _check_input(self, input):
-        name = f"{type(self).__name__}({self.num_features})"
+        name = self._name()
         if input.ndim not in self._expected_dims:
             raise ValueError(f"{name}: expected {self._layout} input, got input of shape "
                              f"{tuple(input.shape)} ({input.ndim}-D)")
@@ -72,9 +75,6 @@ class _BatchNorm(Module):
             raise ValueError(f"{name}: expected input with {self.num_features} channels at "
                              f"dim 1, got input of shape {tuple(input.shape)} with "
                              f"{input.shape[1]} channels")
-        if self.training and input.numel() // input.shape[1] <= 1:
-            raise ValueError(f"{name}: expected more than 1 value per channel when training, "
-                             f"got input of shape {tuple(input.shape)}")
 
     def forward(self, input):
         self._check_input(input)
@@ -86,10 +86,10 @@ class _BatchNorm(Module):
             factor = 1.0 / (int(self.num_batches_tracked.data) + 1)
         # Batch statistics in training mode, and in eval mode too if there are no running ones.
         use_batch_stats = self.training or self.running_mean is None
-        out = F.batch_norm(input,
-                           self.running_mean if update or not self.training else None,
-                           self.running_var if update or not self.training else None,
-                           self.weight, self.bias, use_batch_stats, factor, self.eps)
+        out = F._batch_norm(self._name(), input,
+                            self.running_mean if update or not self.training else None,
+                            self.running_var if update or not self.training else None,
+                            self.weight, self.bias, use_batch_stats, factor, self.eps)
         if update:
             self.num_batches_tracked.data[...] += 1
         return out
