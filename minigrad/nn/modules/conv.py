@@ -5,7 +5,6 @@ and ``bias`` of shape ``(out_channels,)``: every filter spans all the input chan
 group, so ``Conv2d(k1, k2, 5)`` has ``25·k1·k2 + k2`` parameters. The computation is
 ``F.conv1d/2d/3d`` (``ops/conv.py``).
 """
-import math
 
 import numpy as np
 
@@ -56,11 +55,7 @@ class _ConvNd(Module):
     def reset_parameters(self):
         """PyTorch's default: weight and bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with
         fan_in = in_channels/groups · prod(kernel_size) (``kaiming_uniform_`` with a=sqrt(5))."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._default_layer_init_(self.weight, self.bias)
 
     def forward(self, input):
         return F._conv(self, self.nd, input, self.weight, self.bias, self.stride, self.padding,

@@ -1,5 +1,4 @@
 """``Linear`` (a fully connected layer) and ``Identity``."""
-import math
 
 import numpy as np
 
@@ -43,10 +42,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._default_layer_init_(self.weight, self.bias)
 
     def forward(self, input):
         return F._linear(self._short_repr(), input, self.weight, self.bias)
