@@ -110,8 +110,9 @@ def _unary(name):
     return fn
 
 
-exp, log, sqrt, abs, relu, sigmoid, tanh, clamp = (
-    _unary(n) for n in ("exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "clamp"))
+exp, log, sqrt, sin, cos, abs, relu, sigmoid, tanh, clamp = (
+    _unary(n) for n in ("exp", "log", "sqrt", "sin", "cos", "abs", "relu", "sigmoid", "tanh",
+                        "clamp"))
 sum, mean, var, std, max, min, argmax, argmin = (
     _unary(n) for n in ("sum", "mean", "var", "std", "max", "min", "argmax", "argmin"))
 softmax, log_softmax, reshape, flatten, permute, transpose, squeeze, unsqueeze = (

@@ -1,15 +1,16 @@
 """Tensor: a numpy array, the op that made it, and ``backward()``.
 
 A Tensor produced by an op remembers that op's ``Context`` (``grad_fn``): the Function
-class, its input Tensors and what its forward saved. ``backward()`` orders the graph
-topologically (iteratively, so a chain of 100,000 ops is fine), then walks it from the
-output to the leaves calling each Function's ``backward`` and summing the gradients that
-meet at a tensor used more than once. Leaf tensors that require grad accumulate the result
-in ``.grad`` across calls, as in PyTorch.
+class, its input Tensors and what its forward saved. ``backward()`` hands the graph to
+``minigrad/autograd/graph.py``, which walks it from the output to the leaves calling each
+Function's ``backward``; leaf tensors that require grad accumulate the result in ``.grad``
+across calls, as in PyTorch.
 
 The operators and methods below are one-liners: each names the Function in
 ``minigrad/ops/`` whose ``backward`` computes its gradient.
 """
+import weakref
+
 import numpy as np
 
 # Float data without an explicit dtype becomes float32 (PyTorch's default dtype).
@@ -49,7 +50,7 @@ def _kind_rank(x):
 
 
 class Tensor:
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__weakref__")
     __array_priority__ = 1000  # so ndarray + Tensor defers to Tensor.__radd__
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -60,7 +61,6 @@ class Tensor:
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
-        self._retains_grad = False
 
     @classmethod
     def _from_op(cls, data, ctx):
@@ -70,7 +70,6 @@ class Tensor:
         t.grad = None
         t.requires_grad = ctx is not None
         t.grad_fn = ctx
-        t._retains_grad = False
         return t
 
     # ---- plain properties -------------------------------------------------------------
@@ -144,7 +143,8 @@ class Tensor:
         """Ask a non-leaf tensor to keep its ``.grad`` after backward (leaves always do)."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad(): tensor does not require grad")
-        self._retains_grad = True
+        if self.grad_fn is not None:
+            self.grad_fn._retained = weakref.ref(self)
         return self
 
     def float(self):
@@ -179,7 +179,7 @@ class Tensor:
         if self.data.dtype != DEFAULT_DTYPE and self.data.dtype != np.int64:
             extra += f", dtype={self.data.dtype}"
         if self.grad_fn is not None:
-            extra += f", grad_fn=<{self.grad_fn.name}Backward>"
+            extra += f", grad_fn={self.grad_fn!r}"
         elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
@@ -192,63 +192,15 @@ class Tensor:
         return bool(self.data)
 
     # ---- autograd -----------------------------------------------------------------------
-    def backward(self, gradient=None, retain_graph=False):
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor w.r.t. every leaf that requires grad and add
-        it to their ``.grad``. ``gradient`` is the upstream gradient (dL/dself); it may be
-        omitted only for a one-element tensor."""
-        if not self.requires_grad:
-            raise RuntimeError("backward(): this tensor does not require grad and has no grad_fn; "
-                               "did you forget requires_grad=True on an input, or run under no_grad()?")
-        if gradient is None:
-            if self.data.size != 1:
-                raise RuntimeError(
-                    f"backward(): grad can be implicitly created only for scalar outputs, this "
-                    f"output has shape {self.shape}; pass gradient= of that shape (or call .sum() first)")
-            grad = np.ones_like(self.data)
-        else:
-            grad = _as_array(gradient, self.dtype)
-            if grad.shape != self.shape:
-                raise RuntimeError(f"backward(): gradient has shape {grad.shape}, "
-                                   f"but the tensor has shape {self.shape}")
-
-        grads = {id(self): grad}   # id(tensor) -> gradient summed so far
-        # Arrays that may be seen elsewhere: the caller's `gradient`, and any array already
-        # stored as a .grad (Add, for one, hands the same array to both of its inputs).
-        # A .grad must never share memory with another, or an in-place edit of one
-        # (gradient clipping, say) would silently change the other.
-        shared = {id(grad)}
-        for t in _topological_order(self):
-            g = grads.pop(id(t), None)
-            if g is None:
-                continue
-            ctx = t.grad_fn
-            if ctx is None or t._retains_grad:   # a leaf, or a non-leaf asked to keep its grad
-                if t.grad is not None:
-                    t.grad = Tensor._from_op(t.grad.data + g, None)
-                else:
-                    if g.base is not None or id(g) in shared or not g.flags.writeable:
-                        g = g.copy()            # a view, or an array someone else holds
-                    shared.add(id(g))
-                    t.grad = Tensor._from_op(g, None)
-            if ctx is None:
-                continue
-            if ctx.released:
-                ctx.saved_tensors  # raises the "backward a second time" error
-            in_grads = ctx.fn.backward(ctx, g)
-            if not isinstance(in_grads, tuple):
-                in_grads = (in_grads,)
-            if len(in_grads) < len(ctx.parents):
-                raise RuntimeError(f"{ctx.name}.backward returned {len(in_grads)} gradients, "
-                                   f"expected {len(ctx.parents)} (one per forward input)")
-            for parent, pg in zip(ctx.parents, in_grads):
-                if parent is None or pg is None or not parent.requires_grad:
-                    continue
-                pg = _check_grad(ctx, parent, pg)
-                key = id(parent)
-                prev = grads.get(key)
-                grads[key] = pg if prev is None else prev + pg
-            if not retain_graph:
-                ctx.release()
+        it to their ``.grad`` (only to ``inputs``, when given). ``gradient`` is the upstream
+        gradient (dL/dself); it may be omitted only for a one-element tensor. With
+        ``create_graph=True`` the backward pass is itself recorded, so ``.grad`` holds a
+        Tensor with a ``grad_fn`` that can be differentiated again; ``retain_graph``
+        defaults to ``create_graph``. The walk is ``minigrad/autograd/graph.py``."""
+        _graph.backward((self,), None if gradient is None else (gradient,), retain_graph,
+                       create_graph, inputs)
 
     # ---- operators: each is one op in minigrad/ops ----------------------------------------
     def _operand(self, other):
@@ -389,6 +341,12 @@ class Tensor:
     def sqrt(self):
         return ops.elementwise.Sqrt.apply(self)
 
+    def sin(self):
+        return ops.elementwise.Sin.apply(self)
+
+    def cos(self):
+        return ops.elementwise.Cos.apply(self)
+
     def abs(self):
         return ops.elementwise.Abs.apply(self)
 
@@ -508,40 +466,6 @@ class Tensor:
         return self.expand(other.shape)
 
 
-def _topological_order(root):
-    """Tensors reachable from ``root`` through tensors that require grad, each before the
-    tensors it was computed from. Iterative depth-first search: no recursion limit."""
-    order, visited = [], set()
-    stack = [(root, False)]
-    while stack:
-        t, children_done = stack.pop()
-        if children_done:
-            order.append(t)
-            continue
-        if id(t) in visited:
-            continue
-        visited.add(id(t))
-        stack.append((t, True))
-        if t.grad_fn is not None:
-            for p in t.grad_fn.parents:
-                if p is not None and p.requires_grad and id(p) not in visited:
-                    stack.append((p, False))
-    order.reverse()
-    return order
-
-
-def _check_grad(ctx, parent, g):
-    """A Function's gradient must have its input's shape; cast it to the input's dtype."""
-    if not isinstance(g, np.ndarray):
-        g = np.asarray(g)
-    if g.shape != parent.data.shape:
-        raise RuntimeError(f"{ctx.name}.backward returned a gradient of shape {g.shape} for an "
-                           f"input of shape {parent.data.shape}")
-    if g.dtype != parent.data.dtype:
-        g = g.astype(parent.data.dtype)
-    return g
-
-
 def _norm_dim(dim, ndim):
     if not -max(ndim, 1) <= dim < max(ndim, 1):
         raise IndexError(f"dimension {dim} is out of range for a tensor with {ndim} dims")
@@ -572,3 +496,4 @@ def _unwrap_index(index):
 
 
 from . import ops  # noqa: E402  (ops need Tensor defined; Tensor methods need ops at call time)
+from .autograd import graph as _graph  # noqa: E402  (the walk needs Tensor defined too)

@@ -2,12 +2,13 @@
 ``render(tensor, path)`` turns that into an image with Graphviz's ``dot`` program.
 
 The graph drawn is the one ``backward()`` walks: start at the tensor, follow ``grad_fn``
-(the Context of the op that made it) to the op's ``parents``, and on down to the leaves.
+(the graph node of the op that made it) to the op's ``inputs``, and on down to the leaves.
 Every op output is made by exactly one op, so each box stands for one op *and* the tensor
 it produced:
 
-* a box per op: the Function's name and the shape of its output (green: the op that made
-  the tensor you passed in);
+* a box per op: its node's name as PyTorch shows it (``grad_fn.name()``, e.g.
+  ``MulBackward``) and the shape of its output (green: the op that made the tensor you
+  passed in);
 * an ellipse per leaf tensor: its name (from ``params``, else "Parameter" or "tensor"),
   shape, and whether it requires grad -- blue if it does (``backward`` will fill its
   ``.grad``), grey if it is a constant that gradients do not flow into;
@@ -50,7 +51,8 @@ def to_dot(tensor, params=None):
 
     ``params`` optionally maps names to tensors (``dict(model.named_parameters())``) so
     leaves are labelled with their names. A tensor without a ``grad_fn`` (made under
-    ``no_grad``, or a leaf) gives a graph of that one tensor.
+    ``no_grad``, or a leaf) gives a graph of that one tensor. A gradient computed with
+    ``create_graph=True`` has a graph of its own, drawn the same way.
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"to_dot: expected a minigrad Tensor, got {type(tensor).__name__}")
@@ -83,16 +85,16 @@ def to_dot(tensor, params=None):
                          f"fillcolor={color}];")
             continue
         color = "palegreen" if name == root else "white"
-        label = f"{t.grad_fn.name}\n{_shape(t)}"
+        label = f"{t.grad_fn.name()}\n{_shape(t)}"
         lines.append(f"  {name} [label={_quote(label)}, shape=box, style=filled, "
                      f"fillcolor={color}];")
-        for parent in t.grad_fn.parents:
-            if parent is None:   # a plain number or array argument: not part of the graph
+        for inp in t.grad_fn.inputs:
+            if inp is None:      # a plain number or array argument: not part of the graph
                 continue
-            pname, new = node_of(parent)
+            pname, new = node_of(inp)
             edges.append(f"  {pname} -> {name};")
             if new:
-                stack.append(parent)
+                stack.append(inp)
     lines.extend(reversed(edges))    # inputs first, the order forward ran in
     lines.append("}")
     return "\n".join(lines) + "\n"

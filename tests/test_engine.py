@@ -365,10 +365,13 @@ def test_user_function_forward_and_backward():
     y = Cube.apply(x)
     assert isinstance(y, Tensor)
     np.testing.assert_allclose(y.data, x.data ** 3)
-    assert y.grad_fn.name == "Cube" and "CubeBackward" in repr(y)
+    assert y.grad_fn.name() == "CubeBackward" and "grad_fn=<CubeBackward>" in repr(y)
+    assert y.grad_fn.fn is Cube and len(y.grad_fn.inputs) == 1 and y.grad_fn.inputs[0] is x
     y.sum().backward()
     np.testing.assert_allclose(x.grad.data, 3 * x.data ** 2)
     assert mg.gradcheck(Cube.apply, (leaf([0.3, -1.2]),))
+    # its backward is written with Tensor ops, so its gradient can be differentiated again
+    assert mg.gradgradcheck(Cube.apply, (leaf([0.3, -1.2]),))
 
 
 def test_user_function_saved_tensors_and_needs_input_grad():
@@ -377,12 +380,40 @@ def test_user_function_saved_tensors_and_needs_input_grad():
     y = ScaledProduct.apply(a, b, scale=2.0)
     assert ScaledProduct.seen_needs == (True, False)
     assert y.grad_fn.needs_input_grad == (True, False)
-    saved = y.grad_fn.saved_tensors
-    assert len(saved) == 2 and all(isinstance(s, np.ndarray) for s in saved)
-    np.testing.assert_array_equal(saved[1], b.data)
+    saved = y.grad_fn.saved_tensors       # the input Tensors themselves, not their arrays
+    assert len(saved) == 2 and saved[0] is a and saved[1] is b
     y.sum().backward()
     np.testing.assert_allclose(a.grad.data, b.data * 2)
     assert b.grad is None
+
+
+def test_user_function_saved_output_intermediate_and_number():
+    class TanhScaled(mg.Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            t = np.tanh(x)
+            out = t * k
+            ctx.save_for_backward(x, out, t, k)
+            return out
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.saved_tensors[3] * (1 - ctx.saved_tensors[2] ** 2), None
+
+    x = leaf([0.5, -1.0])
+    y = TanhScaled.apply(x, 3.0)
+    sx, sout, st, sk = y.grad_fn.saved_tensors
+    assert sx is x                                      # an input: that input Tensor
+    assert sout.grad_fn is y.grad_fn and sout.data is y.data   # the output: the output Tensor
+    assert isinstance(st, Tensor) and not st.requires_grad     # anything else: a constant
+    np.testing.assert_array_equal(st.data, np.tanh(x.data))
+    assert sk == 3.0                                    # a number: as given
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 3.0 * (1 - np.tanh(x.data) ** 2))
+    # the intermediate makes the gradient differentiable only once, and says so
+    (g,) = mg.autograd.grad(TanhScaled.apply(x, 3.0).sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="TanhScaled.*neither an input nor the output"):
+        g.sum().backward()
 
 
 def test_user_function_with_non_tensor_positional_argument():

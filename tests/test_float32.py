@@ -1,15 +1,13 @@
 """float32 stays float32 end to end: no op of a training step makes a float64 array, in
 the forward pass or in any backward (a float64 temporary in a hot path is a bug: twice the
 memory traffic, and numpy's float64 BLAS is half as fast)."""
-import sys
-
 import numpy as np
 
 import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad import nn, optim
-
-tensor_module = sys.modules["minigrad.tensor"]   # mg.tensor is the factory function
+from minigrad.autograd import graph
+from minigrad.autograd.function import Function
 
 
 def reference_net():
@@ -28,27 +26,46 @@ def test_a_training_step_makes_no_float64_array(monkeypatch):
     x = mg.randn(4, 1, 28, 28)
     y = mg.tensor(np.array([1, 2, 3, 4]))
 
-    made, grads = [], []
-    real_from_op, real_check = tensor_module.Tensor._from_op, tensor_module._check_grad
+    # Every Tensor made (by an op's forward, by the walk, inside a backward), named by where
+    # it was made: "ReLU.backward > Mul" is a Mul run by ReLU's backward formula.
+    made, grads, where = [], [], []
+    real_apply, real_from_op = Function.__dict__["apply"].__func__, mg.Tensor._from_op
+    real_call, real_check = graph._call_backward, graph._check_grad
+
+    def record_apply(cls, *args, **kwargs):
+        where.append(cls.__name__)
+        try:
+            return real_apply(cls, *args, **kwargs)
+        finally:
+            where.pop()
+
+    def record_backward(node, g):
+        where.append(f"{node.fn.__name__}.backward")
+        try:
+            return real_call(node, g)
+        finally:
+            where.pop()
 
     def record_output(data, ctx):
         t = real_from_op(data, ctx)
-        if ctx is not None:
-            made.append((ctx.name, t.dtype))
+        made.append((" > ".join(where) or "the graph walk", t.dtype))
         return t
 
-    def record_grad(ctx, parent, g):
-        grads.append((ctx.name, np.asarray(g).dtype))
-        return real_check(ctx, parent, g)
+    def record_grad(node, t, g):          # each gradient as a backward returned it
+        grads.append((node.fn.__name__, g.dtype))
+        return real_check(node, t, g)
 
-    monkeypatch.setattr(tensor_module.Tensor, "_from_op", staticmethod(record_output))
-    monkeypatch.setattr(tensor_module, "_check_grad", record_grad)
+    monkeypatch.setattr(Function, "apply", classmethod(record_apply))
+    monkeypatch.setattr(graph, "_call_backward", record_backward)
+    monkeypatch.setattr(mg.Tensor, "_from_op", staticmethod(record_output))
+    monkeypatch.setattr(graph, "_check_grad", record_grad)
     loss = F.cross_entropy(model(x), y)
     loss.backward()
     opt.step()
 
     assert made and grads
-    assert {name for name, dt in made if dt != np.float32} == set()
+    assert any(".backward > " in name for name, dt in made)    # backward formulas were seen
+    assert {name for name, dt in made if dt.kind == "f" and dt != np.float32} == set()
     assert {name for name, dt in grads if dt != np.float32} == set()
     for name, p in model.named_parameters():
         assert p.dtype == np.float32 and p.grad.dtype == np.float32, name

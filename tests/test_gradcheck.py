@@ -49,9 +49,9 @@ class WrongSecondInput(mg.Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        gb = grad * a
-        gb.reshape(-1)[-1] += 0.5
-        return grad * b, gb
+        off = np.zeros(a.shape)
+        off.reshape(-1)[-1] = 0.5           # a constant, wrong at the last element only
+        return grad * b, grad * a + off
 
 
 def test_returns_true_on_correct_ops():
@@ -83,6 +83,23 @@ def test_names_the_wrong_input_and_the_wrong_element():
         mg.gradcheck(WrongSecondInput.apply, (a, b))
     # with only input 0 requiring grad there is nothing wrong to find
     assert mg.gradcheck(WrongSecondInput.apply, (a, Tensor(b.data)))
+
+
+def test_an_in_place_edit_of_a_gradient_in_backward_is_an_error():
+    # backward works on Tensors, and minigrad's autograd has no in-place operators
+    class InPlace(mg.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            g = grad * 2.0
+            g.reshape(-1)[-1] += 0.5
+            return g
+
+    with pytest.raises(RuntimeError, match="in-place operators on tensors are not supported"):
+        mg.gradcheck(InPlace.apply, (leaf((2, 3)),))
 
 
 def test_non_tensor_arguments_are_passed_through_and_count_as_inputs():

@@ -203,6 +203,56 @@ def test_backward_hook_does_not_change_gradients():
         np.testing.assert_array_equal(a, b)
 
 
+class Cube(nn.Module):
+    def forward(self, x):
+        return x * x * x
+
+
+def test_backward_hook_gradients_compose_with_create_graph():
+    # the hook sees recorded Tensors and its replacement is recorded too, so the gradient
+    # it shapes can be differentiated again: d/dx sum(2 * 3x^2) = 12x
+    m, seen = Cube(), []
+
+    def hook(mod, gi, go):
+        seen.append((gi[0].requires_grad, go[0].requires_grad))
+        return (gi[0] * 2.0,)
+
+    m.register_full_backward_hook(hook)
+    x = Tensor(np.array([1.0, -2.0, 0.5]), requires_grad=True)
+    (g,) = mg.autograd.grad(m(x).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.data, 6 * x.data ** 2)
+    assert seen == [(True, False)]         # dL/dy = 1 is a constant, dL/dx = 3x^2 is not
+    g.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 12 * x.data)
+    # that second pass reached x through the module's input but not its output: as in
+    # PyTorch, the hook does not run for it
+    assert len(seen) == 1
+    # an ordinary backward records nothing: the hook gets constant Tensors
+    (g,) = mg.autograd.grad(m(x).sum(), x)
+    np.testing.assert_allclose(g.data, 6 * x.data ** 2)
+    assert seen[-1] == (False, False)
+
+
+def test_backward_hook_returning_an_array_is_differentiable_only_once():
+    m = Cube()
+    m.register_full_backward_hook(lambda mod, gi, go: (gi[0].data * 2.0,))
+    x = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    m(x).sum().backward()                  # first order: the array is the gradient
+    np.testing.assert_allclose(x.grad.data, 6 * x.data ** 2)
+    (g,) = mg.autograd.grad(m(x).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.data, 6 * x.data ** 2)
+    with pytest.raises(RuntimeError, match="backward hook of Cube.*numpy array, not a Tensor"):
+        g.sum().backward()
+
+
+def test_backward_hook_returning_a_wrong_shape_is_an_error():
+    m = MatMul()
+    m.register_full_backward_hook(lambda mod, gi, go: (gi[0].sum(),))
+    with pytest.raises(RuntimeError, match=r"backward hook of MatMul returned a gradient of "
+                                           r"shape \(\) for input 0 of shape \(2, 2\)"):
+        m(_x()).sum().backward()
+
+
 def test_hooks_capture_feature_maps_and_gradients_of_a_conv_layer():
     mg.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Conv2d(2, 3, 3))

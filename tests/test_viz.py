@@ -32,17 +32,17 @@ def test_small_graph_every_op_and_leaf_once():
     b = Tensor(np.full((2, 3), 2.0))                 # a constant
     y = (a * b + a).exp().sum()
     nodes, edges = parse(viz.to_dot(y, params={"a": a}))
-    assert ops_of(nodes) == ["Add", "Exp", "Mul", "Sum"]
+    assert ops_of(nodes) == ["AddBackward", "ExpBackward", "MulBackward", "SumBackward"]
     leaves = {label[0]: label for label, shape in nodes.values() if shape == "ellipse"}
     assert leaves == {"a": ["a", "(2, 3)", "requires grad"],
                       "tensor": ["tensor", "(2, 3)", "constant"]}
     # a -> Mul, b -> Mul, Mul -> Add, a -> Add, Add -> Exp, Exp -> Sum
     assert len(edges) == 6
     by_label = {label[0]: name for name, (label, _) in nodes.items()}
-    assert (by_label["a"], by_label["Add"]) in edges
-    assert (by_label["Exp"], by_label["Sum"]) in edges
-    assert nodes[by_label["Sum"]][0][1] == "()"      # the shape of what each op produced
-    assert nodes[by_label["Mul"]][0][1] == "(2, 3)"
+    assert (by_label["a"], by_label["AddBackward"]) in edges
+    assert (by_label["ExpBackward"], by_label["SumBackward"]) in edges
+    assert nodes[by_label["SumBackward"]][0][1] == "()"      # the shape each op produced
+    assert nodes[by_label["MulBackward"]][0][1] == "(2, 3)"
 
 
 def test_shared_subexpression_drawn_once_with_two_uses():
@@ -50,8 +50,8 @@ def test_shared_subexpression_drawn_once_with_two_uses():
     e = x.exp()
     y = (e * e + e).sum()                            # e used three times, x once
     nodes, edges = parse(viz.to_dot(y))
-    assert ops_of(nodes) == ["Add", "Exp", "Mul", "Sum"]
-    exp_node = next(n for n, (label, _) in nodes.items() if label[0] == "Exp")
+    assert ops_of(nodes) == ["AddBackward", "ExpBackward", "MulBackward", "SumBackward"]
+    exp_node = next(n for n, (label, _) in nodes.items() if label[0] == "ExpBackward")
     assert sum(src == exp_node for src, _ in edges) == 3
     assert len([1 for label, shape in nodes.values() if shape == "ellipse"]) == 1
 
@@ -62,7 +62,7 @@ def test_output_op_is_highlighted_and_parameters_named():
     x = Tensor(np.ones((2, 3)))
     y = (x @ lin.weight.T).relu()
     dot = viz.to_dot(y, params=dict(lin.named_parameters()))
-    assert re.search(r'label="ReLU\\n\(2, 4\)".*fillcolor=palegreen', dot)
+    assert re.search(r'label="ReLUBackward\\n\(2, 4\)".*fillcolor=palegreen', dot)
     assert 'label="weight\\n(4, 3)\\nrequires grad"' in dot
     unnamed = viz.to_dot(y)
     assert 'label="Parameter\\n(4, 3)\\nrequires grad"' in unnamed
@@ -83,7 +83,17 @@ def test_graph_after_backward_and_deep_chain():
     y = y.sum()
     y.backward()                                     # releases saved arrays, not the graph
     nodes, edges = parse(viz.to_dot(y))
-    assert ops_of(nodes).count("Mul") == 3000 and len(edges) == 3001
+    assert ops_of(nodes).count("MulBackward") == 3000 and len(edges) == 3001
+
+
+def test_a_gradient_made_with_create_graph_has_a_graph_to_draw():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    (g,) = mg.autograd.grad((x * x * x).sum(), x, create_graph=True)   # 3x^2, recorded
+    nodes, edges = parse(viz.to_dot(g, params={"x": x}))
+    assert "MulBackward" in ops_of(nodes)
+    leaves = [label for label, shape in nodes.values() if shape == "ellipse"]
+    assert ["x", "(2,)", "requires grad"] in leaves
+    assert nodes["n0"][0] == ["AddBackward", "(2,)"]   # the sum of what reaches x by its 3 uses
 
 
 def test_to_dot_rejects_non_tensors():
@@ -120,4 +130,4 @@ def test_render_calls_dot_with_format_from_extension(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(bindir) + os.pathsep + os.environ.get("PATH", ""))
     out = viz.render(_graph(), tmp_path / "g.svg")
     text = open(out).read()
-    assert text.startswith("-Tsvg\ndigraph autograd {") and "Mul" in text
+    assert text.startswith("-Tsvg\ndigraph autograd {") and "MulBackward" in text

@@ -72,7 +72,7 @@ import threading
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function
 
 
 # ---- shared helpers --------------------------------------------------------------------------
@@ -322,112 +322,168 @@ class _Columns:
         return g
 
 
+def _pointwise(kernel, stride, padding):
+    """A 1x1 convolution with stride 1 and no padding: a matrix product over channels."""
+    return all(k == 1 for k in kernel) and all(s == 1 for s in stride) \
+        and not any(lo or hi for lo, hi in padding)
+
+
+def _layout(x_shape, kernel, stride, padding, dilation, dtype):
+    out_shape = tuple(output_size(n, k, s, lo, hi, d) for n, k, s, (lo, hi), d
+                      in zip(x_shape[2:], kernel, stride, padding, dilation))
+    return _Columns(x_shape, kernel, stride, padding, dilation, out_shape, dtype)
+
+
+# The three kernels of convolution. ``conv_forward`` is the convolution; the other two are
+# its two gradients -- and also each other's and its: the convolution is bilinear in
+# (x, weight), so the derivative of each of the three w.r.t. either argument is another of
+# the three (see ConvNd, ConvTransposeNd and ConvWeightNd below).
+def conv_forward(x, weight, bias, stride, padding, dilation, groups):
+    """``out[n, o, p] = bias[o] + sum_{c in group(o), k} weight[o, c, k] · xp[n, c, p·stride + k·dilation]``
+    for x (N, C, *size) and weight (O, C/G, *kernel): im2col per block of samples, then
+    one product ``W (O, C·K) @ cols (C·K, width)`` (batched over the G groups)."""
+    N, C = x.shape[:2]
+    O, kernel = weight.shape[0], weight.shape[2:]
+    G = groups
+    w = weight.reshape(G, O // G, -1)                            # (G, O/G, C/G·K)
+    if _pointwise(kernel, stride, padding):
+        xs = x.reshape(N, G, C // G, -1)                         # (N, G, C/G, P)
+        out = np.matmul(w, xs).reshape((N, O, -1))               # (N, O, P)
+        if bias is not None:
+            out += bias[:, None]
+        return out.reshape((N, O) + x.shape[2:])
+    layout = _layout(x.shape, kernel, stride, padding, dilation, x.dtype)
+    out = np.empty((N, O) + layout.out_shape, dtype=x.dtype)
+    for block in layout.blocks():
+        cols = layout.im2col(x, block).reshape(G, C // G * layout.K, -1)
+        y = np.matmul(w, cols, out=_scratch("y", (G, O // G, cols.shape[-1]), x.dtype))
+        y = y.reshape(O, -1)
+        if bias is not None:
+            y += bias[:, None]
+        # the output positions among the columns, to (n, O, *out_shape)
+        out[block] = layout.as_output(y, block.stop - block.start).swapaxes(0, 1)
+    return out
+
+
+def conv_input_grad(g, weight, x_shape, stride, padding, dilation, groups):
+    """The gradient of the convolution w.r.t. its input -- the *transposed convolution* of
+    ``g`` (N, O, *out) with ``weight``: per block ``dcols = Wᵀ (C·K, O) @ g (O, width)``, whose
+    rows for kernel offset k are added back into that offset's tap (col2im)."""
+    N, O = g.shape[:2]
+    G = groups
+    w = weight.reshape(G, O // G, -1)
+    kernel = weight.shape[2:]
+    if _pointwise(kernel, stride, padding):
+        gs = g.reshape(N, G, O // G, -1)                          # (N, G, O/G, P)
+        return np.matmul(w.swapaxes(-1, -2), gs).reshape(x_shape)
+    layout = _layout(x_shape, kernel, stride, padding, dilation, g.dtype)
+    if layout.out_shape != g.shape[2:]:
+        raise ValueError(f"conv_transpose: an input of spatial size {g.shape[2:]} does not "
+                         f"fit an output of size {tuple(x_shape[2:])} (expected input "
+                         f"{layout.out_shape})")
+    gx = np.empty(x_shape, dtype=g.dtype)
+    w_t = np.ascontiguousarray(w.swapaxes(-1, -2))               # (G, C/G·K, O/G)
+    for block in layout.blocks():
+        gb = layout.output_gradient(g, block).reshape(G, O // G, -1)
+        # (dcols reuses the cols scratch: hot in the cache and done with)
+        dcols = np.matmul(w_t, gb, out=_scratch("cols", (G, w_t.shape[1], gb.shape[-1]),
+                                                g.dtype))
+        layout.col2im(dcols, gx, block)
+    return gx
+
+
+def conv_weight_grad(x, g, w_shape, stride, padding, dilation, groups):
+    """The gradient of the convolution w.r.t. its weight: per block ``dWᵀ += cols @ gᵀ``,
+    ``cols`` the im2col columns of x (rebuilt: rebuilding a cached block is no slower than
+    reading back a saved matrix K times the size of the input)."""
+    N, C = x.shape[:2]
+    O, kernel = g.shape[1], w_shape[2:]
+    G = groups
+    if _pointwise(kernel, stride, padding):
+        xs = x.reshape(N, G, C // G, -1)                         # (N, G, C/G, P)
+        gs = g.reshape(N, G, O // G, -1)                         # (N, G, O/G, P)
+        return np.matmul(gs, xs.swapaxes(-1, -2)).sum(axis=0).reshape(w_shape)
+    layout = _layout(x.shape, kernel, stride, padding, dilation, x.dtype)
+    # accumulated transposed: OpenBLAS ran cols @ gᵀ 10% faster than g @ colsᵀ
+    gw_t = np.zeros((G, C // G * layout.K, O // G), dtype=g.dtype)  # (G, C/G·K, O/G)
+    gw_block = np.empty_like(gw_t)
+    for block in layout.blocks():
+        gb = layout.output_gradient(g, block).reshape(G, O // G, -1)
+        cols = layout.im2col(x, block).reshape(G, C // G * layout.K, -1)
+        gw_t += np.matmul(cols, gb.swapaxes(-1, -2), out=gw_block)
+    return np.ascontiguousarray(gw_t.swapaxes(-1, -2)).reshape(w_shape)
+
+
 class ConvNd(Function):
-    """N-d convolution (cross-correlation, as in every DL framework).
+    """N-d convolution (cross-correlation, as in every DL framework): ``conv_forward``.
 
-    ``out[n, o, p] = bias[o] + sum_{c in group(o), k} weight[o, c, k] * xp[n, c, p*stride + k*dilation]``
-
-    Forward is im2col + a matrix product: the taps of the K kernel offsets are stacked
-    into ``cols`` of shape ``(C·K, width)`` for a block of n samples (see ``BLOCK_BYTES``;
-    ``_Columns`` describes the column layout), channel-major because that is copied from
-    the NCHW input in long runs (several times faster to build than ``(n·P, C·K)``). Then
-    ``out = W (O, C·K) @ cols``, one product for the block; groups split the rows of both
-    into a batch of ``groups`` products. (A sample-major ``(n, C·K, P)`` layout would give
-    the output in NCHW order without a transpose, but numpy's stacked matmul of n small
-    products ran 1.8x slower than the one product on 2 threads, 3.3x for ``Wᵀ @ g``.)
-
-    Backward, per block, with ``g`` the output gradient laid out like the output columns,
-    ``(O, width)``: ``dWᵀ += cols @ gᵀ``, and the input gradient ``dcols = Wᵀ @ g``, whose
-    rows for kernel offset k are added back into that offset's tap (col2im). ``cols`` is
-    rebuilt from the input rather than saved: rebuilding a cached block is no slower than
-    reading back a matrix K times the size of the input (measured on the benchmark's 3x3
-    layer: 6.2 ms rebuilt, 6.4 saved in a reused buffer, 11.3 saved in a fresh array --
-    page faults), and needs no memory that outlives the call.
-
-    A 1x1 convolution with stride 1 and no padding skips im2col: it is a matrix product
-    over channels at every pixel.
-
-    ``padding`` is a tuple of ``(lo, hi)`` pairs, one per spatial axis.
+    Its input gradient is a transposed convolution of the output gradient with the same
+    weight (``ConvTransposeNd``), its weight gradient a ``ConvWeightNd`` of the input and
+    the output gradient, its bias gradient the output gradient summed over batch and
+    positions. ``padding`` is a tuple of ``(lo, hi)`` pairs, one per spatial axis.
     """
 
     @staticmethod
     def forward(ctx, x, weight, bias=None, stride=(1,), padding=((0, 0),), dilation=(1,),
                 groups=1):
-        N, C = x.shape[:2]
-        O, kernel = weight.shape[0], weight.shape[2:]
-        G = groups
-        w = weight.reshape(G, O // G, -1)                        # (G, O/G, C/G·K)
-        needs_w = is_grad_enabled() and ctx.needs_input_grad[1]
-        ctx.x_shape, ctx.w_shape, ctx.groups = x.shape, weight.shape, G
-
-        if all(k == 1 for k in kernel) and all(s == 1 for s in stride) \
-                and not any(lo or hi for lo, hi in padding):
-            ctx.pointwise = True
-            xs = x.reshape(N, G, C // G, -1)                     # (N, G, C/G, P)
-            out = np.matmul(w, xs).reshape((N, O, -1))           # (N, O, P)
-            if bias is not None:
-                out += bias[:, None]
-            ctx.save_for_backward(xs if needs_w else None, w)
-            return out.reshape((N, O) + x.shape[2:])
-
-        ctx.pointwise = False
-        out_shape = tuple(output_size(n, k, s, lo, hi, d) for n, k, s, (lo, hi), d
-                          in zip(x.shape[2:], kernel, stride, padding, dilation))
-        layout = _Columns(x.shape, kernel, stride, padding, dilation, out_shape, x.dtype)
-        out = np.empty((N, O) + out_shape, dtype=x.dtype)
-        for block in layout.blocks():
-            cols = layout.im2col(x, block).reshape(G, C // G * layout.K, -1)
-            y = np.matmul(w, cols, out=_scratch("y", (G, O // G, cols.shape[-1]), x.dtype))
-            y = y.reshape(O, -1)
-            if bias is not None:
-                y += bias[:, None]
-            # the output positions among the columns, to (n, O, *out_shape)
-            out[block] = layout.as_output(y, block.stop - block.start).swapaxes(0, 1)
-        # x and w are references to the inputs, not copies
-        ctx.save_for_backward(x if needs_w else None, w)
-        ctx.layout = layout
-        return out
+        ctx.save_for_backward(x, weight)       # references to the inputs, not copies
+        ctx.args = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+        return conv_forward(x, weight, bias, stride, padding, dilation, groups)
 
     @staticmethod
     def backward(ctx, grad):
-        saved, w = ctx.saved_tensors
-        needs_x, needs_w = ctx.needs_input_grad[:2]
-        needs_b = len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]
-        G = ctx.groups
-        N, O = grad.shape[:2]
-        C = ctx.x_shape[1]
-        gx = gw = gb = None
-        if needs_b:     # (summing over the batch first runs over long rows: 3x faster)
-            gb = grad.reshape(N, O, -1).sum(axis=0).sum(axis=1)
-        if ctx.pointwise:
-            xs = saved                                           # (N, G, C/G, P)
-            g = grad.reshape(N, G, O // G, -1)                   # (N, G, O/G, P)
-            if needs_w:
-                gw = np.matmul(g, xs.swapaxes(-1, -2)).sum(axis=0).reshape(ctx.w_shape)
-            if needs_x:
-                gx = np.matmul(w.swapaxes(-1, -2), g).reshape(ctx.x_shape)
-            return gx, gw, gb
-
-        layout, x = ctx.layout, saved
-        if needs_w:
-            # accumulated transposed: OpenBLAS ran cols @ gᵀ 10% faster than g @ colsᵀ
-            gw_t = np.zeros((G, w.shape[2], w.shape[1]), dtype=grad.dtype)  # (G, C/G·K, O/G)
-            gw_block = np.empty_like(gw_t)
-        if needs_x:
-            gx = np.empty(ctx.x_shape, dtype=grad.dtype)
-            w_t = np.ascontiguousarray(w.swapaxes(-1, -2))       # (G, C/G·K, O/G)
-        for block in layout.blocks():
-            g = layout.output_gradient(grad, block).reshape(G, O // G, -1)
-            if needs_w:
-                cols = layout.im2col(x, block).reshape(G, C // G * layout.K, -1)
-                gw_t += np.matmul(cols, g.swapaxes(-1, -2), out=gw_block)
-            if needs_x:    # (dcols reuses the cols scratch: hot in the cache and done with)
-                dcols = np.matmul(w_t, g, out=_scratch("cols", (G, w_t.shape[1], g.shape[-1]),
-                                                        grad.dtype))
-                layout.col2im(dcols, gx, block)
-        if needs_w:
-            gw = np.ascontiguousarray(gw_t.swapaxes(-1, -2)).reshape(ctx.w_shape)
+        x, weight = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        gx = ConvTransposeNd.apply(grad, weight, x.shape[2:], **ctx.args) if needs[0] else None
+        gw = ConvWeightNd.apply(x, grad, weight.shape, **ctx.args) if needs[1] else None
+        gb = None
+        if len(needs) > 2 and needs[2]:   # (summing over the batch first runs over long rows)
+            gb = grad.reshape(grad.shape[0], grad.shape[1], -1).sum(dim=0).sum(dim=1)
         return gx, gw, gb
+
+
+class ConvTransposeNd(Function):
+    """Transposed convolution of ``g`` (N, O, *in) with ``weight`` (O, C/G, *kernel) into an
+    output of spatial size ``size``: the adjoint of ``ConvNd`` in its input, so
+    ``<conv_transpose(g, w), h> = <g, conv(h, w)>``. Hence its gradients: w.r.t. ``g`` a
+    convolution of the upstream gradient h with w, w.r.t. ``w`` a ``ConvWeightNd(h, g)``.
+    ``F.conv_transpose1d/2d/3d`` are this op (plus a bias)."""
+
+    @staticmethod
+    def forward(ctx, g, weight, size, stride=(1,), padding=((0, 0),), dilation=(1,), groups=1):
+        ctx.save_for_backward(g, weight)
+        ctx.args = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+        x_shape = (g.shape[0], weight.shape[1] * groups) + tuple(size)
+        return conv_input_grad(g, weight, x_shape, stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, h):
+        g, weight = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        gg = ConvNd.apply(h, weight, None, **ctx.args) if needs[0] else None
+        gw = ConvWeightNd.apply(h, g, weight.shape, **ctx.args) if needs[1] else None
+        return gg, gw
+
+
+class ConvWeightNd(Function):
+    """The convolution's weight gradient as a function of the input ``x`` and the output
+    gradient ``g``: bilinear, with ``<conv_weight(x, g), H> = <g, conv(x, H)>``. Hence its
+    gradients: w.r.t. ``x`` a transposed convolution of g with H, w.r.t. ``g`` a
+    convolution of x with H."""
+
+    @staticmethod
+    def forward(ctx, x, g, w_shape, stride=(1,), padding=((0, 0),), dilation=(1,), groups=1):
+        ctx.save_for_backward(x, g)
+        ctx.args = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+        return conv_weight_grad(x, g, tuple(w_shape), stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, h):
+        x, g = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        gx = ConvTransposeNd.apply(g, h, x.shape[2:], **ctx.args) if needs[0] else None
+        gg = ConvNd.apply(x, h, None, **ctx.args) if needs[1] else None
+        return gx, gg
 
 
 # ---- pooling ---------------------------------------------------------------------------------
@@ -437,9 +493,10 @@ class MaxPoolNd(Function):
     Forward is an elementwise ``np.maximum`` over the taps (one strided view per kernel
     offset). It also records, per output, which offset won: the *first* maximum in
     row-major window order, as PyTorch does (a later tap replaces the winner only when
-    strictly greater). Backward sends each output's gradient to that one element only --
-    with exact ties (common on MNIST's flat background) crediting every tied element
-    would multiply the gradient.
+    strictly greater). Backward sends each output's gradient to that one element only
+    (``MaxPoolScatter``) -- with exact ties (common on MNIST's flat background) crediting
+    every tied element would multiply the gradient. The winners are constants, so the
+    scatter is linear and its own gradient is the matching gather (``MaxPoolGather``).
 
     A NaN in a window makes its output NaN (``np.maximum`` propagates it, as PyTorch);
     unlike PyTorch, the gradient of that window then goes to the first maximum found
@@ -453,7 +510,7 @@ class MaxPoolNd(Function):
         xp = pad_spatial(x, padding, -np.inf)
         offsets = list(np.ndindex(*kernel))
         out = xp[_tap(offsets[0], stride, dilation, out_shape)].copy()
-        track = is_grad_enabled() and ctx.needs_input_grad[0]
+        track = ctx.needs_input_grad[0]
         if track:
             index_type = np.uint8 if len(offsets) <= 256 else np.uint32
             winner = np.zeros(out.shape, dtype=index_type)
@@ -467,14 +524,23 @@ class MaxPoolNd(Function):
                 np.maximum(winner, (tap > out).view(np.uint8) * index_type(i), out=winner)
             np.maximum(out, tap, out=out)
         if track:
-            ctx.save_for_backward(winner)
+            ctx.winner = winner
             ctx.args = x.shape, xp.shape, kernel, stride, padding, dilation
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        (winner,) = ctx.saved_tensors
-        x_shape, xp_shape, kernel, stride, padding, dilation = ctx.args
+        return MaxPoolScatter.apply(grad, ctx.winner, ctx.args)
+
+
+class MaxPoolScatter(Function):
+    """Each output gradient written into the input element that won its window: zeros of
+    the input's shape elsewhere."""
+
+    @staticmethod
+    def forward(ctx, grad, winner, args):
+        x_shape, xp_shape, kernel, stride, padding, dilation = args
+        ctx.winner, ctx.args = winner, args
         gxp = np.zeros(xp_shape, dtype=grad.dtype)
         disjoint = _windows_disjoint(kernel, stride, dilation)
         for i, offset in enumerate(np.ndindex(*kernel)):
@@ -485,6 +551,29 @@ class MaxPoolNd(Function):
                 tap += grad * (winner == i)
         return gxp[_interior(x_shape, padding)]
 
+    @staticmethod
+    def backward(ctx, h):
+        return MaxPoolGather.apply(h, ctx.winner, ctx.args)
+
+
+class MaxPoolGather(Function):
+    """Per output position, the element of ``h`` (input-shaped) at the window's winner: the
+    adjoint of ``MaxPoolScatter``, and so its gradient and its gradient's gradient."""
+
+    @staticmethod
+    def forward(ctx, h, winner, args):
+        x_shape, xp_shape, kernel, stride, padding, dilation = args
+        ctx.winner, ctx.args = winner, args
+        hp = pad_spatial(h, padding)
+        out = np.zeros(winner.shape, dtype=h.dtype)
+        for i, offset in enumerate(np.ndindex(*kernel)):
+            out += hp[_tap(offset, stride, dilation, winner.shape[2:])] * (winner == i)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return MaxPoolScatter.apply(grad, ctx.winner, ctx.args)
+
 
 class AvgPoolNd(Function):
     """Mean over each window, per channel: the sum of the taps divided by the window size.
@@ -492,7 +581,8 @@ class AvgPoolNd(Function):
     The divisor follows PyTorch: with ``count_include_pad=True`` (the default) padded zeros
     count, except for the part of a ``ceil_mode`` window that hangs past the padding; with
     ``False`` only input elements count; ``divisor_override`` replaces it. Backward spreads
-    ``grad / divisor`` over each tap.
+    ``grad / divisor`` over each tap (``AvgPoolSpread``); that spread is linear and its
+    adjoint is average pooling itself, so its gradient is this op again.
     """
 
     @staticmethod
@@ -502,21 +592,32 @@ class AvgPoolNd(Function):
         out_shape = _pooled_shape(x.shape, kernel, stride, padding, dilation, ceil_mode)
         divisor = _avg_divisor(x.shape, kernel, stride, padding, out_shape, count_include_pad,
                                divisor_override, x.dtype)
+        ctx.pool = dict(kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                        count_include_pad=count_include_pad, divisor_override=divisor_override)
         padding = _ceil_padding(x.shape, kernel, stride, padding, dilation, out_shape)
         xp = pad_spatial(x, padding)
         offsets = list(np.ndindex(*kernel))
         total = xp[_tap(offsets[0], stride, dilation, out_shape)].copy()
         for offset in offsets[1:]:
             total += xp[_tap(offset, stride, dilation, out_shape)]
-        ctx.save_for_backward(divisor)
+        ctx.divisor = divisor
         ctx.args = x.shape, xp.shape, kernel, stride, padding
         total /= divisor
         return total
 
     @staticmethod
     def backward(ctx, grad):
-        (divisor,) = ctx.saved_tensors
-        x_shape, xp_shape, kernel, stride, padding = ctx.args
+        return AvgPoolSpread.apply(grad, ctx.divisor, ctx.args, ctx.pool)
+
+
+class AvgPoolSpread(Function):
+    """``grad / divisor`` added into every element of each window: the gradient of average
+    pooling. Its own gradient is average pooling with the same settings (``pool``)."""
+
+    @staticmethod
+    def forward(ctx, grad, divisor, args, pool):
+        x_shape, xp_shape, kernel, stride, padding = args
+        ctx.pool = pool
         share = grad / divisor
         gxp = np.zeros(xp_shape, dtype=grad.dtype)
         dilation = (1,) * len(kernel)
@@ -528,6 +629,10 @@ class AvgPoolNd(Function):
             else:
                 tap += share
         return gxp[_interior(x_shape, padding)]
+
+    @staticmethod
+    def backward(ctx, h):
+        return AvgPoolNd.apply(h, **ctx.pool)
 
 
 def _avg_divisor(x_shape, kernel, stride, padding, out_shape, count_include_pad,
@@ -557,24 +662,41 @@ class AdaptiveAvgPoolNd(Function):
     A mean over a box is a mean over each axis in turn, and the mean over the bins of one
     axis is a linear map: a matrix ``A`` of shape (out, L) with ``1/len(bin)`` inside each
     bin. So the forward applies one such matrix per spatial axis and the backward applies
-    their transposes. ``output_size`` 1 is global average pooling.
+    their transposes (``AdaptiveAvgPoolBackward``, whose gradient is this op again).
+    ``output_size`` 1 is global average pooling.
     """
 
     @staticmethod
     def forward(ctx, x, output_size):
         mats = [_bin_matrix(n, o, x.dtype) for n, o in zip(x.shape[2:], output_size)]
-        out = x
-        for axis, a in enumerate(mats, start=2):
-            out = np.moveaxis(np.tensordot(out, a, axes=([axis], [1])), -1, axis)
-        ctx.save_for_backward(*mats)
-        return np.ascontiguousarray(out)
+        ctx.mats, ctx.output_size = mats, tuple(output_size)
+        return _along_axes(x, mats, contract=1)
 
     @staticmethod
     def backward(ctx, grad):
-        g = grad
-        for axis, a in enumerate(ctx.saved_tensors, start=2):
-            g = np.moveaxis(np.tensordot(g, a, axes=([axis], [0])), -1, axis)
-        return g
+        return AdaptiveAvgPoolBackward.apply(grad, ctx.mats, ctx.output_size)
+
+
+class AdaptiveAvgPoolBackward(Function):
+    """The transposed bin matrices applied to ``grad``: the gradient of adaptive pooling."""
+
+    @staticmethod
+    def forward(ctx, grad, mats, output_size):
+        ctx.output_size = output_size
+        return _along_axes(grad, mats, contract=0)
+
+    @staticmethod
+    def backward(ctx, h):
+        return AdaptiveAvgPoolNd.apply(h, ctx.output_size)
+
+
+def _along_axes(x, mats, contract):
+    """Apply ``mats[i]`` to spatial axis i of ``x`` (contracting the matrix's axis
+    ``contract``: 1 applies A, 0 applies Aᵀ)."""
+    out = x
+    for axis, a in enumerate(mats, start=2):
+        out = np.moveaxis(np.tensordot(out, a, axes=([axis], [contract])), -1, axis)
+    return np.ascontiguousarray(out)
 
 
 def _bin_matrix(size, bins, dtype):

@@ -1,18 +1,26 @@
 """Elementwise ops. Binary ops broadcast like numpy; their backward sums the gradient back
-to each operand's shape with ``unbroadcast``."""
+to each operand's shape with ``unbroadcast``.
+
+Every ``backward`` here is written with Tensors (``grad`` and what ``saved_tensors`` gives
+back), so it is differentiable itself. Masks (where ReLU or clamp passes the gradient) are
+constants: the derivative of a mask is zero wherever it is defined.
+"""
 import numpy as np
 
 from ..autograd import Function
 
 
 def unbroadcast(grad, shape):
-    """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``."""
+    """Sum the Tensor ``grad`` over the axes that broadcasting added or stretched, giving
+    ``shape``."""
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
                                       if s == 1 and grad.shape[i + lead] != 1)
-    return grad.sum(axis=axes, keepdims=True).reshape(shape) if axes else grad.reshape(shape)
+    if axes:
+        grad = grad.sum(dim=axes, keepdim=True)
+    return grad.reshape(shape)
 
 
 def _shape(x):
@@ -32,6 +40,11 @@ def broadcasting(name, ufunc, *operands):
             raise ValueError(f"{name}: shapes {', '.join(map(str, shapes))} cannot be broadcast "
                              "together") from None
         raise
+
+
+def masked(grad, mask):
+    """``grad`` times a constant 0/1 ``mask`` array (one op, no cast of the mask)."""
+    return Mul.apply(grad, mask)
 
 
 class Add(Function):
@@ -99,17 +112,27 @@ class Pow(Function):
     def backward(ctx, grad):
         a, b, out = ctx.saved_tensors
         ga = gb = None
-        if ctx.needs_input_grad[0]:
-            # b·a^(b-1) is 0·inf = nan at a = 0, b = 0, but a^0 is constant: the derivative
-            # is 0 (as in PyTorch)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ga = unbroadcast(grad * np.where(b == 0, 0, b * np.power(a, b - 1)), _shape(a))
-        if ctx.needs_input_grad[1]:
-            # a^b·log(a) is 0·(-inf) = nan at a = 0, yet there a^b is constantly 0 for b > 0:
-            # the derivative is 0 (PyTorch masks it the same way)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gb = unbroadcast(grad * np.where((a == 0) & (b >= 0), 0, out * np.log(a)), _shape(b))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if ctx.needs_input_grad[0]:
+                # b·a^(b-1) is 0·inf = nan at a = 0, b = 0, but a^0 is constant: the
+                # derivative is 0 (as in PyTorch)
+                d = b * a ** (b - 1)
+                if np.any(np.asarray(b) == 0):
+                    d = Where.apply(np.asarray(b) == 0, 0.0, d)
+                ga = unbroadcast(grad * d, _shape(a))
+            if ctx.needs_input_grad[1]:
+                # a^b·log(a) is 0·(-inf) = nan at a = 0, yet there a^b is constantly 0 for
+                # b > 0: the derivative is 0 (PyTorch masks it the same way)
+                d = out * _log(a)
+                zero = (np.asarray(a) == 0) & (np.asarray(b) >= 0)
+                if np.any(zero):
+                    d = Where.apply(zero, 0.0, d)
+                gb = unbroadcast(grad * d, _shape(b))
         return ga, gb
+
+
+def _log(a):
+    return a.log() if hasattr(a, "log") else np.log(a)
 
 
 class Neg(Function):
@@ -131,7 +154,7 @@ class Exp(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
+        (out,) = ctx.saved_tensors        # exp(x), the output Tensor
         return grad * out
 
 
@@ -160,18 +183,42 @@ class Sqrt(Function):
         return grad / (2 * out)
 
 
+class Sin(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.sin(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * a.cos()
+
+
+class Cos(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.cos(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return -grad * a.sin()
+
+
 class Abs(Function):
     """The gradient at 0 is 0, as ``sign(0) = 0`` (PyTorch does the same)."""
 
     @staticmethod
     def forward(ctx, a):
-        ctx.save_for_backward(a)
+        if ctx.needs_input_grad[0]:
+            ctx.sign = np.sign(a)
         return np.abs(a)
 
     @staticmethod
     def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return grad * np.sign(a)
+        return masked(grad, ctx.sign)
 
 
 class ReLU(Function):
@@ -187,7 +234,7 @@ class ReLU(Function):
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         # a multiply by the mask: ~10x faster than np.where on a random mask
-        return grad * (out > 0)
+        return masked(grad, out.data > 0)
 
 
 class Sigmoid(Function):
@@ -226,20 +273,18 @@ class Clamp(Function):
     def forward(ctx, a, min=None, max=None):
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
-        ctx.save_for_backward(a)
-        ctx.bounds = min, max
+        if ctx.needs_input_grad[0]:
+            inside = np.ones(a.shape, dtype=bool)
+            if min is not None:
+                inside &= a >= min
+            if max is not None:
+                inside &= a <= max
+            ctx.inside = inside
         return np.clip(a, min, max)
 
     @staticmethod
     def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        lo, hi = ctx.bounds
-        inside = np.ones(a.shape, dtype=bool)
-        if lo is not None:
-            inside &= a >= lo
-        if hi is not None:
-            inside &= a <= hi
-        return grad * inside
+        return masked(grad, ctx.inside)
 
 
 class Cast(Function):
@@ -252,4 +297,7 @@ class Cast(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.astype(ctx.in_dtype, copy=False)
+        return Cast.apply(grad, ctx.in_dtype)
+
+
+from .movement import Where  # noqa: E402  (movement builds on this module)

@@ -1,7 +1,7 @@
 """Loss functions fused into single ops, for numerical stability and speed."""
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.function import Function, rebuilt
 
 
 class CrossEntropy(Function):
@@ -30,9 +30,9 @@ class CrossEntropy(Function):
             nll = (1 - label_smoothing) * nll - label_smoothing * logp.mean(axis=1)
         nll = np.where(valid, nll, 0).astype(logits.dtype, copy=False)
         count = int(valid.sum())
-        ctx.save_for_backward(logp, t_safe, valid)
+        ctx.save_for_backward(logits)
+        ctx.logp, ctx.target, ctx.valid = logp, t_safe, valid
         ctx.reduction, ctx.smoothing, ctx.count = reduction, label_smoothing, count
-        ctx.logits_shape = logits.shape
         if reduction == "mean":
             return np.asarray(nll.sum() / max(count, 1), dtype=logits.dtype)
         if reduction == "sum":
@@ -41,19 +41,30 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        logp, t, valid = ctx.saved_tensors
-        C = logp.shape[1]
-        g = np.exp(logp)                                   # softmax
-        g[np.arange(len(t)), t] -= 1 - ctx.smoothing
-        if ctx.smoothing:
-            g -= ctx.smoothing / C
-        g *= valid[:, None]
+        (logits,) = ctx.saved_tensors
+        N, C = logits.shape[:2]
+        rest = tuple(range(2, logits.ndim))
+
+        def log_softmax():          # (M, C), classes last, from the logits Tensor
+            z = logits.permute(0, *rest, 1) if rest else logits
+            return z.reshape(-1, C).log_softmax(1)
+
+        p = rebuilt(ctx.logp, log_softmax).exp()                # softmax, (M, C)
+        t, valid, s = ctx.target, ctx.valid, ctx.smoothing
+        # d loss_i / d z_i = p_i - q_i, q the smoothed one-hot target: a constant
+        q = np.full(p.shape, s / C, dtype=p.dtype)
+        q[np.arange(len(t)), t] += 1 - s
+        g = masked(p - q, valid[:, None])
         if ctx.reduction == "mean":
-            g *= grad / max(ctx.count, 1)
+            g = g * (grad / max(ctx.count, 1))
         elif ctx.reduction == "sum":
-            g *= grad
+            g = g * grad
         else:
-            g *= grad.reshape(-1, 1)
-        shape = ctx.logits_shape
-        g = g.reshape((shape[0],) + shape[2:] + (C,))
-        return np.moveaxis(g, -1, 1), None
+            g = g * grad.reshape(-1, 1)
+        g = g.reshape((N,) + tuple(logits.shape[2:]) + (C,))
+        if rest:
+            g = g.permute(0, logits.ndim - 1, *range(1, logits.ndim - 1))
+        return g, None
+
+
+from .elementwise import masked  # noqa: E402

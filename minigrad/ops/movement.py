@@ -1,10 +1,11 @@
 """Ops that move or select elements without arithmetic: reshape, permute, expand, indexing,
 pad, cat, stack, where. Their backward puts each gradient element back where its forward
-took it from."""
+took it from, with an op of the same family (a scatter's gradient is the matching gather),
+so every gradient here is differentiable again."""
 import numpy as np
 
 from ..autograd import Function
-from .elementwise import broadcasting, unbroadcast
+from .elementwise import broadcasting, unbroadcast, masked
 
 
 class Reshape(Function):
@@ -19,7 +20,7 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.reshape(ctx.in_shape)
+        return Reshape.apply(grad, ctx.in_shape)
 
 
 class Permute(Function):
@@ -30,7 +31,7 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.transpose(np.argsort(ctx.dims))
+        return Permute.apply(grad, tuple(int(d) for d in np.argsort(ctx.dims)))
 
 
 class Expand(Function):
@@ -73,12 +74,26 @@ class Index(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out = np.zeros(ctx.in_shape, dtype=grad.dtype)
-        if _is_advanced(ctx.index):
-            np.add.at(out, ctx.index, grad)
+        return IndexBackward.apply(grad, ctx.index, ctx.in_shape)
+
+
+class IndexBackward(Function):
+    """Zeros of ``shape`` with ``g`` put (added, for repeated integer-array picks) at
+    ``index``: the gradient of ``x[index]``. Its own gradient is ``grad[index]``."""
+
+    @staticmethod
+    def forward(ctx, g, index, shape):
+        ctx.index = index
+        out = np.zeros(shape, dtype=g.dtype)
+        if _is_advanced(index):
+            np.add.at(out, index, g)
         else:
-            out[ctx.index] = grad
+            out[index] = g
         return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Index.apply(grad, ctx.index)
 
 
 class Pad(Function):
@@ -100,7 +115,7 @@ class Pad(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad[ctx.slices]
+        return Index.apply(grad, ctx.slices)
 
 
 class Cat(Function):
@@ -121,7 +136,10 @@ class Cat(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return tuple(np.split(grad, np.cumsum(ctx.sizes)[:-1], axis=ctx.dim))
+        ends = np.cumsum(ctx.sizes)
+        before = (slice(None),) * (ctx.dim % grad.ndim)
+        return tuple(Index.apply(grad, before + (slice(int(e - n), int(e)),))
+                     for e, n in zip(ends, ctx.sizes))
 
 
 class Stack(Function):
@@ -139,8 +157,8 @@ class Stack(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        n = grad.shape[ctx.dim]
-        return tuple(np.take(grad, i, axis=ctx.dim) for i in range(n))
+        before = (slice(None),) * (ctx.dim % grad.ndim)
+        return tuple(Index.apply(grad, before + (i,)) for i in range(grad.shape[ctx.dim]))
 
 
 class Where(Function):
@@ -149,13 +167,13 @@ class Where(Function):
     @staticmethod
     def forward(ctx, cond, a, b):
         cond = np.asarray(cond, dtype=bool)
-        ctx.save_for_backward(cond)
+        ctx.cond = cond
         ctx.shapes = np.shape(a), np.shape(b)
         return broadcasting("where", np.where, cond, a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        (cond,) = ctx.saved_tensors
-        ga = unbroadcast(grad * cond, ctx.shapes[0]) if ctx.needs_input_grad[1] else None
-        gb = unbroadcast(grad * ~cond, ctx.shapes[1]) if ctx.needs_input_grad[2] else None
+        cond = ctx.cond
+        ga = unbroadcast(masked(grad, cond), ctx.shapes[0]) if ctx.needs_input_grad[1] else None
+        gb = unbroadcast(masked(grad, ~cond), ctx.shapes[1]) if ctx.needs_input_grad[2] else None
         return None, ga, gb

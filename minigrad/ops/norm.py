@@ -18,7 +18,7 @@ and σ² are fixed running estimates, those terms vanish, and dL/dx = weight · 
 """
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.function import Function, rebuilt
 
 
 class BatchNorm(Function):
@@ -57,25 +57,39 @@ class BatchNorm(Function):
         out = xhat * weight.reshape(shape) if weight is not None else xhat.copy()
         if bias is not None:
             out += bias.reshape(shape).astype(out.dtype, copy=False)
-        ctx.save_for_backward(xhat, invstd, weight)
-        ctx.axes, ctx.shape, ctx.training = axes, shape, training
+        ctx.save_for_backward(x, weight)
+        ctx.xhat, ctx.invstd = xhat, invstd
+        ctx.axes, ctx.shape, ctx.training, ctx.eps = axes, shape, training, eps
+        if not training:
+            ctx.running_mean = running_mean.astype(x.dtype, copy=False)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        xhat, invstd, weight = ctx.saved_tensors
+        x, weight = ctx.saved_tensors
         axes, shape = ctx.axes, ctx.shape
+
+        def normalise():            # x-hat and 1/sigma from x, with differentiable ops
+            if ctx.training:
+                xc = x - x.mean(dim=axes, keepdim=True)
+                invstd = ((xc * xc).mean(dim=axes, keepdim=True) + ctx.eps) ** -0.5
+                return xc * invstd, invstd.reshape(-1)
+            invstd = Tensor._from_op(ctx.invstd, None)
+            return (x - ctx.running_mean.reshape(shape)) * invstd.reshape(shape), invstd
+
+        xhat, invstd = rebuilt((ctx.xhat, ctx.invstd), normalise)
         needs = ctx.needs_input_grad
-        gb = grad.sum(axis=axes)                          # Σ g
-        gw = (grad * xhat).sum(axis=axes)                 # Σ g·x̂
+        gb = grad.sum(dim=axes)                           # Σ g
+        gw = (grad * xhat).sum(dim=axes)                  # Σ g·x̂
         gx = None
         if needs[0]:
-            scale = invstd if weight is None else weight * invstd
+            scale = (invstd if weight is None else weight * invstd).reshape(shape)
             if ctx.training:
-                m = grad.size // grad.shape[1]
-                gx = grad - (gb / m).reshape(shape)
-                gx -= xhat * (gw / m).reshape(shape)
-                gx *= scale.reshape(shape)
+                m = grad.numel() // grad.shape[1]
+                gx = (grad - (gb / m).reshape(shape) - xhat * (gw / m).reshape(shape)) * scale
             else:
-                gx = grad * scale.reshape(shape)
+                gx = grad * scale
         return gx, (gw if needs[1] else None), (gb if needs[2] else None)
+
+
+from ..tensor import Tensor  # noqa: E402

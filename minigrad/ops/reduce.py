@@ -7,7 +7,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.function import Function, rebuilt
 from ..tensor import _norm_dim
 
 
@@ -20,10 +20,10 @@ def _axes(dim, ndim):
 
 
 def _expand_back(grad, axes, keepdim, shape):
-    """Broadcast a reduced gradient back to the input ``shape``."""
-    if not keepdim:
-        grad = np.expand_dims(grad, axes) if axes else grad
-    return np.broadcast_to(grad, shape)
+    """Broadcast a reduced gradient (a Tensor) back to the input ``shape``."""
+    if not keepdim and axes:
+        grad = grad.reshape(np.expand_dims(np.empty(grad.shape, dtype=bool), axes).shape)
+    return grad.expand(shape)
 
 
 class Sum(Function):
@@ -57,18 +57,24 @@ class Var(Function):
         axes = _axes(dim, a.ndim)
         count = int(np.prod([a.shape[i] for i in axes]))
         centred = a - a.mean(axis=axes, keepdims=True)
-        ctx.save_for_backward(centred)
+        ctx.save_for_backward(a)
+        ctx.centred = centred
         ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, max(count - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.asarray((centred * centred).sum(axis=axes, keepdims=keepdim) / ctx.denom)
 
     @staticmethod
+    def _centred(ctx):
+        """x - mean(x), as a Tensor (rebuilt from the input when the backward is recorded)."""
+        a = ctx.saved_tensors[0]
+        return rebuilt(ctx.centred, lambda: a - a.mean(dim=ctx.axes, keepdim=True))
+
+    @staticmethod
     def backward(ctx, grad):
-        (centred,) = ctx.saved_tensors
-        g = _expand_back(grad, ctx.axes, ctx.keepdim, centred.shape)
+        g = _expand_back(grad, ctx.axes, ctx.keepdim, ctx.centred.shape)
         # with no degrees of freedom left the variance is nan (as in PyTorch), so is its gradient
         scale = 2 / ctx.denom if ctx.denom else float("nan")
-        return g * centred * scale
+        return g * Var._centred(ctx) * scale
 
 
 class Std(Function):
@@ -78,17 +84,16 @@ class Std(Function):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False, correction=1):
         out = np.sqrt(Var.forward(ctx, a, dim, keepdim, correction))
-        (centred,) = ctx.saved_tensors
-        ctx.save_for_backward(centred, out)
+        ctx.save_for_backward(a, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        centred, out = ctx.saved_tensors
+        _, out = ctx.saved_tensors
         # d std / dx = (x - mean) / (denom * std)
         with np.errstate(divide="ignore", invalid="ignore"):
-            g = np.where(out == 0, 0, grad / (out * ctx.denom))
-        return _expand_back(g, ctx.axes, ctx.keepdim, centred.shape) * centred
+            g = Where.apply(out.data == 0, 0.0, grad / (out * ctx.denom))
+        return _expand_back(g, ctx.axes, ctx.keepdim, ctx.centred.shape) * Var._centred(ctx)
 
 
 class MaxMin(Function):
@@ -104,7 +109,8 @@ class MaxMin(Function):
             raise RuntimeError(f"{'max' if largest else 'min'}(): cannot reduce an empty tensor")
         if dim is None:
             value = a.reshape(-1)[arg(a.reshape(-1))]   # the first nan, if any, as np.max
-            ctx.ties = np.isnan(a) if np.isnan(value) else a == value
+            ties = np.isnan(a) if np.isnan(value) else a == value
+            ctx.share = (ties / ties.sum()).astype(a.dtype)   # each tied extreme's share
             ctx.dim = None
             return np.asarray(value)
         if isinstance(dim, (tuple, list)):
@@ -119,11 +125,39 @@ class MaxMin(Function):
     @staticmethod
     def backward(ctx, grad):
         if ctx.dim is None:
-            return np.where(ctx.ties, grad / ctx.ties.sum(), 0).astype(grad.dtype, copy=False)
-        out = np.zeros(ctx.shape, dtype=grad.dtype)
-        g = grad if ctx.keepdim else np.expand_dims(grad, ctx.dim)
-        np.put_along_axis(out, ctx.index, g, axis=ctx.dim)
+            return masked(grad, ctx.share)
+        g = grad if ctx.keepdim else grad.unsqueeze(ctx.dim)
+        return PutAlong.apply(g, ctx.index, ctx.dim, ctx.shape)
+
+
+class TakeAlong(Function):
+    """``np.take_along_axis(a, index, axis)``: pick one element per slice; the gradient goes
+    back to the picked elements (``PutAlong``)."""
+
+    @staticmethod
+    def forward(ctx, a, index, axis):
+        ctx.index, ctx.axis, ctx.shape = index, axis, a.shape
+        return np.take_along_axis(a, index, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return PutAlong.apply(grad, ctx.index, ctx.axis, ctx.shape)
+
+
+class PutAlong(Function):
+    """Zeros of ``shape`` with ``g`` written at ``index`` along ``axis`` (one index per
+    slice, as argmax gives); its gradient picks those elements again (``TakeAlong``)."""
+
+    @staticmethod
+    def forward(ctx, g, index, axis, shape):
+        ctx.index, ctx.axis = index, axis
+        out = np.zeros(shape, dtype=g.dtype)
+        np.put_along_axis(out, index, g, axis=axis)
         return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return TakeAlong.apply(grad, ctx.index, ctx.axis)
 
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
@@ -156,7 +190,7 @@ class Softmax(Function):
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         # J^T g = s * (g - <g, s>)
-        return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True))
+        return out * (grad - (grad * out).sum(dim=ctx.axis, keepdim=True))
 
 
 class LogSoftmax(Function):
@@ -172,4 +206,8 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad - np.exp(out) * grad.sum(axis=ctx.axis, keepdims=True)
+        return grad - out.exp() * grad.sum(dim=ctx.axis, keepdim=True)
+
+
+from .elementwise import masked  # noqa: E402
+from .movement import Where  # noqa: E402

@@ -47,7 +47,7 @@ class Optimizer:
                                 f"is a {type(p).__name__}")
             if not p.is_leaf:
                 raise ValueError(f"{name}: can't optimize a non-leaf Tensor (parameter {i} was "
-                                 f"computed by {p.grad_fn.name}); use a leaf, e.g. x.detach()")
+                                 f"computed by {p.grad_fn.fn.__name__}); use a leaf, e.g. x.detach()")
             if not np.issubdtype(p.dtype, np.floating):
                 raise TypeError(f"{name}: can only optimize floating point tensors, parameter {i} "
                                 f"has dtype {p.dtype}")

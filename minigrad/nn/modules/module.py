@@ -11,6 +11,7 @@ import numpy as np
 
 from ... import autograd
 from ...autograd import Function
+from ...autograd.function import mark_not_differentiable
 from ...tensor import Tensor
 
 
@@ -338,7 +339,12 @@ class Module:
         requires grad, the hook runs with ``grad_input`` all None as soon as ``grad_output``
         is known -- that is, once every output that requires grad has received its
         gradient: if one of several outputs takes no part in the loss, such a hook never
-        runs. Returns a handle with ``remove()``. See ``_BackwardHookCall`` for how."""
+        runs. The gradients are Tensors: under ``create_graph=True`` they are recorded, and
+        a replacement the hook computes from them with Tensor ops is recorded too, so the
+        gradient stays differentiable (one returned as a numpy array is differentiable only
+        once). A gradient that reaches the inputs without passing through an output, as when
+        a gradient is differentiated again, does not call the hook (as in PyTorch).
+        Returns a handle with ``remove()``. See ``_BackwardHookCall`` for how."""
         return _HookHandle(self._backward_hooks, hook)
 
     # ---- repr -------------------------------------------------------------------------------
@@ -383,7 +389,15 @@ class _HookHandle:
 #
 # In backward the output taps record grad_output, each input tap records its input's
 # gradient, and the gate -- an ancestor of every tap, so it runs after all of them -- calls
-# the hooks and hands the gradients (or the hooks' replacements) on to x1 and x2.
+# the hooks and hands the gradients (or the hooks' replacements) on to x1 and x2. A gradient
+# that reaches the inputs without having passed through an output -- differentiating a
+# gradient again, whose graph uses x1' but not out -- goes through the gate unchanged,
+# without calling the hooks (as in PyTorch).
+#
+# The gradients stay Tensors all the way: the taps pass on the Tensor they receive, and the
+# gate hands on the Tensors the hooks see or return. Under ``create_graph=True`` those carry
+# their own graph, so a hook's replacement (``gi[0] * 10``, say) is recorded like any op and
+# the gradient can be differentiated again through it.
 class _BackwardHookCall:
     """The gradients of one call of a module that has backward hooks."""
 
@@ -391,16 +405,19 @@ class _BackwardHookCall:
         self.module = module
         self.n_args = 0
         self.tapped = []              # positions of the inputs routed through the gate
-        self.grad_inputs = {}         # position -> gradient array, filled by the input taps
+        self.shapes = {}              # position -> shape of that input
+        self.grad_inputs = {}         # position -> gradient Tensor, filled by the input taps
         self.grad_outputs = []        # one slot per output, filled by the output taps
         self.n_outputs = 0            # outputs routed through an output tap
         self.pending_outputs = 0      # of those, how many have not had their gradient yet
+        self.output_seen = False      # an output tap has run in this backward pass
 
     def wrap_inputs(self, args):
         self.n_args = len(args)
         self.tapped = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
         if not self.tapped:
             return args
+        self.shapes = {i: args[i].shape for i in self.tapped}
         gate = _HookGate.apply(*(args[i] for i in self.tapped), call=self)
         args = list(args)
         for i in self.tapped:
@@ -418,11 +435,19 @@ class _BackwardHookCall:
         self.pending_outputs = self.n_outputs
         return type(out)(outs) if several else outs[0]
 
-    def run_hooks(self):
-        """Call every hook; return the gradients for the tapped inputs, as arrays."""
-        grad_output = tuple(None if g is None else Tensor._from_op(g, None) for g in self.grad_outputs)
-        grad_input = tuple(Tensor._from_op(self.grad_inputs[i], None) if i in self.grad_inputs
-                           else None for i in range(self.n_args))
+    def run_hooks(self, depends_on=()):
+        """Call every hook; return the gradients for the tapped inputs, as Tensors (None
+        where a hook replaced one with None). A hook that returns a numpy array instead of
+        a Tensor gets a gradient that cannot be differentiated again (an error under
+        ``create_graph`` names the hook); ``depends_on`` are the Tensors it may depend on."""
+        grad_output = tuple(self.grad_outputs)
+        grad_input = tuple(self.grad_inputs.get(i) for i in range(self.n_args))
+        output_seen = self.output_seen
+        self.grad_inputs = {}                             # each backward fills them anew
+        self.grad_outputs = [None] * len(self.grad_outputs)
+        self.output_seen = False
+        if not output_seen:          # not through an output: no hook, gradients unchanged
+            return tuple(grad_input[i] for i in self.tapped)
         name = type(self.module).__name__
         for hook in tuple(self.module._backward_hooks.values()):
             result = hook(self.module, grad_input, grad_output)
@@ -435,10 +460,20 @@ class _BackwardHookCall:
             if not self.tapped and any(r is not None for r in result):
                 raise RuntimeError(f"backward hook of {name}: no input of this call requires "
                                    "grad, so the hook must return None")
-            grad_input = result
-        self.grad_inputs = {}
-        return tuple(None if grad_input[i] is None else np.asarray(grad_input[i])
-                     for i in self.tapped)
+            grad_input = tuple(
+                r if r is None or isinstance(r, Tensor) else
+                mark_not_differentiable(r, f"backward hook of {name}",
+                                        "the hook returned a numpy array, not a Tensor",
+                                        depends_on)
+                for r in result)
+        out = []
+        for i in self.tapped:
+            g = grad_input[i]
+            if g is not None and g.shape != self.shapes[i]:
+                raise RuntimeError(f"backward hook of {name} returned a gradient of shape "
+                                   f"{g.shape} for input {i} of shape {self.shapes[i]}")
+            out.append(g)
+        return tuple(out)
 
 
 class _HookGate(Function):
@@ -451,11 +486,12 @@ class _HookGate(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return ctx.call.run_hooks()
+        return ctx.call.run_hooks(depends_on=(grad,) + ctx.inputs)
 
 
 class _InputTap(Function):
-    """Identity on ``x`` (given as an array) that hangs on the gate; backward records dL/dx."""
+    """Identity on ``x`` (given as an array) that hangs on the gate; backward records dL/dx
+    (a Tensor) and hands the gate a constant zero."""
 
     @staticmethod
     def forward(ctx, gate, x, call, position):
@@ -465,7 +501,7 @@ class _InputTap(Function):
     @staticmethod
     def backward(ctx, grad):
         ctx.call.grad_inputs[ctx.position] = grad
-        return np.zeros(()), None
+        return Tensor._from_op(np.zeros((), dtype=ctx.inputs[0].dtype), None), None
 
 
 class _OutputTap(Function):
@@ -481,6 +517,7 @@ class _OutputTap(Function):
     def backward(ctx, grad):
         call = ctx.call
         call.grad_outputs[ctx.slot] = grad
+        call.output_seen = True
         call.pending_outputs -= 1
         if call.pending_outputs == 0:
             call.pending_outputs = call.n_outputs      # ready for a backward with retain_graph

@@ -1,0 +1,263 @@
+"""The op mechanism: ``Function``, its ``Context`` (the node of the graph), and
+``once_differentiable``.
+
+Every differentiable op is a ``Function`` subclass with two static methods, as
+``torch.autograd.Function``::
+
+    class Square(mg.Function):
+        @staticmethod
+        def forward(ctx, x):                 # x: a numpy array
+            ctx.save_for_backward(x)
+            return x * x                     # a numpy array
+
+        @staticmethod
+        def backward(ctx, grad):             # grad: a Tensor
+            (x,) = ctx.saved_tensors         # x: the input *Tensor*
+            return 2 * x * grad              # a Tensor, built with minigrad's own ops
+
+    y = Square.apply(t)
+
+``forward`` runs the fast kernel on numpy arrays. ``backward`` is written with Tensors and
+minigrad's differentiable ops, once. The engine runs it with recording off for an ordinary
+``backward()``, so it costs what the arrays would; under ``create_graph=True`` its ops are
+recorded like any others, and the gradient it returns can be differentiated again -- to any
+order, since the ops it uses have backward formulas of the same kind.
+
+What ``forward`` saves with ``ctx.save_for_backward`` comes back from ``ctx.saved_tensors``
+as the corresponding Tensor: an input array as that input Tensor, the returned array as the
+output Tensor (with this node as its ``grad_fn``), so a formula that uses them is
+differentiable through them. **The rule** for a backward that must be right at every
+order: take from the context only constants (masks, indices, shapes) and the saved inputs
+and output; anything else that depends on an input is rebuilt from them (``rebuilt``
+below). A user Function that saves some other array -- an intermediate such as
+``tanh(x)`` -- gets it back as a constant Tensor, and its gradient is then differentiable
+only once: differentiating it again raises an error naming the op, never a silently wrong
+higher derivative. The same holds for a backward that returns numpy arrays, and for one
+marked ``@once_differentiable``.
+
+Differences from PyTorch: ``forward`` receives and returns numpy arrays (the kernels work on
+arrays) and a Function has exactly one output.
+"""
+import functools
+import weakref
+
+import numpy as np
+
+from . import grad_mode
+from ..tensor import Tensor
+
+
+class Context:
+    """What a Function's forward leaves for its backward -- and the node of the graph.
+
+    ``fn`` is the Function class, ``inputs`` the input Tensors (``None`` for non-Tensor
+    arguments), ``needs_input_grad`` one bool per input. Ops may store constants (shapes,
+    axes, masks) as attributes; inputs and the output go through ``save_for_backward``.
+    After backward the context is released (its saved values and attributes dropped)
+    unless ``retain_graph=True``.
+
+    As a graph node it reads like PyTorch's ``grad_fn``: ``name()`` (``'MulBackward'``),
+    ``next_functions`` (the node of each input: its ``grad_fn``, an ``AccumulateGrad`` for a
+    leaf that requires grad, ``None`` otherwise).
+    """
+
+    __slots__ = ("fn", "inputs", "needs_input_grad", "released", "_saved", "_output",
+                 "_retained", "_intermediate", "_arrays", "__dict__", "__weakref__")
+
+    def __init__(self, fn, inputs, needs_input_grad):
+        self.fn = fn
+        self.inputs = inputs
+        self.needs_input_grad = needs_input_grad
+        self.released = False
+        self._saved = ()
+        self._output = None       # the output array, set by apply
+        self._retained = None     # weakref to a non-leaf output that called retain_grad()
+        self._intermediate = False  # saved an array that is neither an input nor the output
+        self._arrays = ()           # the arrays forward was given, one per argument
+
+    def save_for_backward(self, *arrays):
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self):
+        """The saved arrays as Tensors: an input's array is that input Tensor, the output
+        array the output Tensor, any other array a constant Tensor (see the module
+        docstring); a saved number or None comes back as it was."""
+        if self.released:
+            raise RuntimeError(
+                f"{self.fn.__name__}: trying to backward through the graph a second time; "
+                "its saved values were freed after the first backward. "
+                "Pass retain_graph=True to the first backward() to keep them.")
+        return tuple(self._as_tensor(a) for a in self._saved)
+
+    def _as_tensor(self, a):
+        if not isinstance(a, (np.ndarray, np.generic)):   # None, a Tensor, a number: as given
+            return a
+        for t, given in zip(self.inputs, self._arrays):
+            if t is not None and given is a:
+                return t
+        if a is self._output:
+            return Tensor._from_op(a, self)
+        return Tensor._from_op(a, None)
+
+    def release(self):
+        self.released = True
+        self._saved = self._arrays = ()
+        self.__dict__.clear()
+
+    # ---- the node, as PyTorch shows it ------------------------------------------------------
+    def name(self):
+        return f"{self.fn.__name__}Backward"
+
+    @property
+    def next_functions(self):
+        return tuple((_node_of(t), 0) for t in self.inputs)
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+
+class AccumulateGrad:
+    """The node of a leaf that requires grad, as in ``grad_fn.next_functions``: where the
+    gradient ends up (``variable.grad``)."""
+
+    __slots__ = ("variable",)
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
+
+
+def _node_of(t):
+    if t is None or not t.requires_grad:
+        return None
+    return t.grad_fn if t.grad_fn is not None else AccumulateGrad(t)
+
+
+def rebuilt(cached, rebuild):
+    """A value of the inputs that forward computed anyway (x-hat, softmax, 1/sigma), for use
+    in a backward formula. When the backward is not recorded only its value matters, so the
+    cached array is used as a constant; when it is (``create_graph``), ``rebuild()``
+    computes it again with differentiable ops, so the next derivative sees how it depends
+    on the inputs. ``cached`` may be a tuple of arrays, and ``rebuild()`` then returns a
+    tuple of Tensors."""
+    if grad_mode.enabled:
+        return rebuild()
+    if isinstance(cached, tuple):
+        return tuple(Tensor._from_op(c, None) for c in cached)
+    return Tensor._from_op(cached, None)
+
+
+class Function:
+    """Base class of every differentiable op. Subclass it and define static ``forward``
+    and ``backward``; call it with ``YourOp.apply(*inputs, **kwargs)``."""
+
+    once_differentiable = False   # set from the backward's decorator, per subclass
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.once_differentiable = getattr(cls.backward, "once_differentiable", False)
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run ``forward`` on the inputs' arrays. When grad mode is on and an input requires
+        grad, the output records this call's Context as its ``grad_fn``; otherwise nothing
+        of the call is kept (the lean path every op of an unrecorded backward takes)."""
+        if grad_mode.enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a.requires_grad:
+                    return cls._record(args, kwargs)
+        out = cls.forward(_Unrecorded(), *[a.data if isinstance(a, Tensor) else a for a in args],
+                          **kwargs)
+        return Tensor._from_op(out, None)
+
+    @classmethod
+    def _record(cls, args, kwargs):
+        inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
+        ctx = Context(cls, inputs, tuple(a is not None and a.requires_grad for a in inputs))
+        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        for i in range(1, len(arrays)):     # two Tensors sharing one array (x, x.detach()):
+            if inputs[i] is not None and any(arrays[i] is arrays[j] and inputs[j] is not inputs[i]
+                                             for j in range(i)):
+                arrays[i] = arrays[i].view()   # a view of its own, so saves tell them apart
+        ctx._arrays = arrays
+        out = cls.forward(ctx, *arrays, **kwargs)
+        if not isinstance(out, np.ndarray):     # a numpy scalar from a 0-d computation
+            scalar, out = out, np.asarray(out)
+            ctx._saved = tuple(out if a is scalar else a for a in ctx._saved)
+        for a in ctx._saved:
+            if a is not None and a is not out and not any(a is b for b in arrays):
+                ctx._intermediate = True
+        t = Tensor._from_op(out, ctx)
+        ctx._output = out
+        return t
+
+
+class _NeedsNothing:
+    """``needs_input_grad`` of an unrecorded call: False for every input."""
+
+    def __getitem__(self, i):
+        return False
+
+    def __len__(self):
+        return 0
+
+
+class _Unrecorded:
+    """The context a forward gets when nothing is recorded: it takes whatever forward
+    leaves on it and is dropped with the call."""
+
+    needs_input_grad = _NeedsNothing()
+
+    def save_for_backward(self, *arrays):
+        pass
+
+
+def once_differentiable(backward):
+    """Decorator for a ``backward`` that works outside autograd (on numpy arrays, say): it
+    runs with recording off, and if the gradient it returns would be differentiated again,
+    that raises an error naming the op instead of giving a wrong answer."""
+    @functools.wraps(backward)
+    def wrapper(ctx, grad):
+        with grad_mode.no_grad():
+            return backward(ctx, grad)
+    wrapper.once_differentiable = True
+    return wrapper
+
+
+class _NotDifferentiable(Function):
+    """Stands for a gradient computed outside autograd; its backward is an error."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError(f"{ctx.op}: its gradient cannot be differentiated again, because "
+                           f"{ctx.reason}. Write the backward with minigrad's Tensor ops on "
+                           "ctx.saved_tensors (inputs and output only) to make it differentiable.")
+
+
+def mark_not_differentiable(g, op, reason, depends_on):
+    """The gradient ``g``, computed outside the graph (an array, or a Tensor made under
+    no_grad), as a Tensor whose own gradient is an error naming ``op``, when grad mode is on
+    and it depends on Tensors in ``depends_on`` that require grad."""
+    arr = g.data if isinstance(g, Tensor) else np.asarray(g)
+    deps = tuple(t for t in depends_on if t is not None and t.requires_grad)
+    if not grad_mode.enabled or not deps:
+        return Tensor._from_op(arr, None)
+    ctx = Context(_NotDifferentiable, deps, (True,) * len(deps))
+    ctx.op, ctx.reason = op, reason
+    ctx._output = arr
+    return Tensor._from_op(arr, ctx)

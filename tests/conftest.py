@@ -1,0 +1,26 @@
+"""Test-wide switches.
+
+``MINIGRAD_TEST_CREATE_GRAPH=1 pytest`` runs the whole suite with every ``backward()``
+recording its own graph (``create_graph=True``; ``retain_graph`` still defaults to False),
+so that the first-order results of the differentiable backward formulas are checked to be
+the same either way. CI runs the suite both ways.
+"""
+import os
+
+import pytest
+
+from minigrad.autograd import graph
+
+CREATE_GRAPH = os.environ.get("MINIGRAD_TEST_CREATE_GRAPH") == "1"
+
+
+@pytest.fixture(autouse=True)
+def _backward_creates_graph(monkeypatch):
+    if CREATE_GRAPH:
+        real = graph.backward
+
+        def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+                     inputs=None):
+            return real(tensors, grad_tensors, bool(retain_graph), True, inputs)
+        monkeypatch.setattr(graph, "backward", backward)
+    yield
