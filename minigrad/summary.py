@@ -12,6 +12,9 @@ products over a kernel:
 * ``Conv1d/2d/3d``: ``N * out_channels * prod(output_spatial) * (in_channels / groups) *
   prod(kernel_size)`` -- each output element is a dot product of a filter that spans
   ``in_channels / groups`` input maps and the kernel window;
+* ``ConvTranspose1d/2d/3d``: ``N * in_channels * prod(input_spatial) * (out_channels /
+  groups) * prod(kernel_size)`` -- each input element is multiplied by a filter slice of
+  ``out_channels / groups`` maps and the kernel window, scattered into the output;
 * ``Linear``: ``N * in_features * out_features`` (for an input ``(..., in)``, ``N`` is the
   product of the leading dims).
 
@@ -34,21 +37,33 @@ output shape, its own parameter count (0 when a layer is called again: its param
 counted at its first call) and the MACs of this call."""
 
 
-def layer_macs(module, output):
+def _numel(t):
+    """Number of elements of a Tensor or of a shape tuple; None for anything else."""
+    if isinstance(t, Tensor):
+        return int(t.data.size)
+    if isinstance(t, tuple) and all(isinstance(d, (int, np.integer)) for d in t):
+        return int(np.prod(t, dtype=np.int64))
+    return None
+
+
+def layer_macs(module, output, input=None):
     """Multiply-accumulates of one call of ``module`` that produced ``output`` -- a Tensor,
     or just its shape (see the module docstring for the formulas). Layers are recognised by
     PyTorch's attribute names, so any conv layer with ``in_channels``, ``kernel_size`` and
-    ``groups`` counts."""
-    if isinstance(output, Tensor):
-        size = int(output.data.size)
-    elif isinstance(output, tuple) and all(isinstance(d, (int, np.integer)) for d in output):
-        size = int(np.prod(output, dtype=np.int64))
-    else:
+    ``groups`` counts; one with ``transposed = True`` counts from its ``input`` (a Tensor or
+    its shape), which it then needs."""
+    size = _numel(output)
+    if size is None:
         return 0
     if all(hasattr(module, a) for a in ("in_channels", "out_channels", "kernel_size", "groups")):
         # size = N * out_channels * prod(output_spatial); kernel_size is a tuple, as in
         # PyTorch (Conv2d(1, 8, 3).kernel_size == (3, 3))
         kernel = int(np.prod(module.kernel_size))
+        if getattr(module, "transposed", False):
+            if _numel(input) is None:
+                raise ValueError(f"layer_macs: the MACs of a transposed convolution "
+                                 f"({type(module).__name__}) need its input or input shape")
+            return _numel(input) * (module.out_channels // module.groups) * kernel
         return size * (module.in_channels // module.groups) * kernel
     if hasattr(module, "in_features") and hasattr(module, "out_features"):
         return size * module.in_features                 # = N * out * in
@@ -153,7 +168,7 @@ def summary(model, input_shape, dtype=np.float32):
         else:
             shape = None
         rows.append(LayerRow(names[id(module)] or type(module).__name__, type(module).__name__,
-                             shape, own, layer_macs(module, output)))
+                             shape, own, layer_macs(module, output, args[0] if args else None)))
 
     modes = {m: m.training for m in model.modules()}
     for m in model.modules():

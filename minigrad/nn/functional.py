@@ -306,6 +306,106 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
 
 
+def _conv_transpose(name, nd, input, weight, bias, stride, padding, output_padding, groups,
+                    dilation):
+    """Transposed convolution, PyTorch's semantics: each input element (n, c, i) adds
+    ``input[n, c, i] * weight[c, o, k]`` into output position ``i·stride + k·dilation -
+    padding`` (o over the out_channels/groups maps of c's group); the output has size
+    ``(L-1)·stride - 2·padding + dilation·(k-1) + output_padding + 1`` per axis. That is
+    the input gradient of a convolution with the same weight (``ConvTransposeNd``)."""
+    _check_tensor(name, weight)
+    if weight.ndim != nd + 2:
+        raise ValueError(f"{name}: expected a {nd + 2}-D weight (in_channels, out_channels/groups"
+                         f", *kernel_size), got weight of shape {tuple(weight.shape)}")
+    x, unbatched = _check_input(name, input, nd)
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
+    in_channels, kernel = weight.shape[0], tuple(weight.shape[2:])
+    out_channels = weight.shape[1] * groups
+    if in_channels % groups:
+        raise ValueError(f"{name}: in_channels={in_channels} (weight of shape "
+                         f"{tuple(weight.shape)}) is not divisible by groups={groups}")
+    if x.shape[1] != in_channels:
+        raise ValueError(f"{name}: weight of shape {tuple(weight.shape)} expects input with "
+                         f"{in_channels} channels (weight.shape[0]), got input of shape "
+                         f"{tuple(input.shape)} with {x.shape[1]} channels")
+    if bias is not None:
+        _check_tensor(name, bias)
+        if tuple(bias.shape) != (out_channels,):
+            raise ValueError(f"{name}: bias has shape {tuple(bias.shape)}, expected "
+                             f"({out_channels},) for weight of shape {tuple(weight.shape)} "
+                             f"with groups={groups}")
+    for t, what in ((weight, "weight"), (bias, "bias")):
+        if t is not None and t.dtype != x.dtype:
+            raise TypeError(f"{name}: input dtype {x.dtype} and {what} dtype {t.dtype} differ; "
+                            "convert one of them (e.g. input.float()) -- minigrad does not mix "
+                            "precisions silently")
+    stride = _ntuple(name, "stride", stride, nd, positive=True)
+    dilation = _ntuple(name, "dilation", dilation, nd, positive=True)
+    if isinstance(padding, str):
+        raise ValueError(f"{name}: padding must be an int or a tuple of {nd} ints, got "
+                         f"{padding!r} (string padding is not supported for transposed "
+                         "convolutions, as in PyTorch)")
+    pads = _ntuple(name, "padding", padding, nd)
+    if any(p < 0 for p in pads):
+        raise ValueError(f"{name}: padding must be non-negative, got padding={padding!r}")
+    extra = _ntuple(name, "output_padding", output_padding, nd)
+    if any(e < 0 for e in extra):
+        raise ValueError(f"{name}: output_padding must be non-negative, got "
+                         f"output_padding={output_padding!r}")
+    if any(e >= s and e >= d for e, s, d in zip(extra, stride, dilation)):
+        raise ValueError(f"{name}: output_padding must be smaller than either stride or "
+                         f"dilation along each axis, got output_padding={extra}, "
+                         f"stride={stride}, dilation={dilation}")
+    size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1 for n, s, p, d, k, e
+                 in zip(x.shape[2:], stride, pads, dilation, kernel, extra))
+    if any(o < 1 for o in size):
+        raise ValueError(f"{name}: input of shape {tuple(input.shape)} with kernel {kernel}, "
+                         f"stride={stride}, padding={pads}, output_padding={extra}, "
+                         f"dilation={dilation} gives an output of spatial size {size}: "
+                         f"it must be positive")
+    # ConvTransposeNd is the input gradient of a convolution with padding (lo, hi) of an
+    # input of the output's size. output_padding makes the output longer on the high
+    # side; as a convolution's padding that is hi = padding - output_padding, and where
+    # that would be negative the last output_padding - padding positions are beyond
+    # every scattered element: zeros, appended afterwards.
+    pairs = tuple((p, max(0, p - e)) for p, e in zip(pads, extra))
+    zeros = tuple(max(0, e - p) for p, e in zip(pads, extra))
+    core = tuple(o - z for o, z in zip(size, zeros))
+    out = _conv_ops.ConvTransposeNd.apply(x, weight, core, stride=stride, padding=pairs,
+                                          dilation=dilation, groups=int(groups))
+    if any(zeros):
+        out = pad(out, tuple(v for z in reversed(zeros) for v in (0, z)))
+    if bias is not None:
+        out = out + bias.reshape((out_channels,) + (1,) * nd)
+    return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """1-D transposed convolution of ``input`` (N, C, L) with ``weight`` (C, O/groups, k)."""
+    return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """2-D transposed convolution of ``input`` (N, C, H, W) with ``weight``
+    (C, O/groups, kH, kW): the gradient of ``conv2d`` w.r.t. its input, so with stride 2
+    it upsamples. ``output_padding`` adds rows/columns on the high side (to pick among the
+    input sizes a strided conv2d maps to the same output size)."""
+    return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """3-D transposed convolution of ``input`` (N, C, D, H, W) with ``weight``
+    (C, O/groups, kD, kH, kW)."""
+    return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
 def _pool_args(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode, max_pad):
     """Per-axis tuples for pooling, checked. ``max_pad(kernel, dilation)`` is the largest
     padding PyTorch allows (about half the window: a window of only padding has no input)."""
