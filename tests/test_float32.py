@@ -51,8 +51,8 @@ def test_a_training_step_makes_no_float64_array(monkeypatch):
         made.append((" > ".join(where) or "the graph walk", t.dtype))
         return t
 
-    def record_grad(node, t, g):          # each gradient as a backward returned it
-        grads.append((node.fn.__name__, g.dtype))
+    def record_grad(node, t, g):          # the walk calls it only for a gradient whose
+        grads.append((node.fn.__name__, g.dtype))   # shape or dtype is not its input's
         return real_check(node, t, g)
 
     monkeypatch.setattr(Function, "apply", classmethod(record_apply))
@@ -63,10 +63,10 @@ def test_a_training_step_makes_no_float64_array(monkeypatch):
     loss.backward()
     opt.step()
 
-    assert made and grads
+    assert made
     assert any(".backward > " in name for name, dt in made)    # backward formulas were seen
     assert {name for name, dt in made if dt.kind == "f" and dt != np.float32} == set()
-    assert {name for name, dt in grads if dt != np.float32} == set()
+    assert grads == []        # every backward returned float32 gradients: nothing was cast
     for name, p in model.named_parameters():
         assert p.dtype == np.float32 and p.grad.dtype == np.float32, name
     for name, b in model.named_buffers():

@@ -187,21 +187,30 @@ class Function:
 
     @classmethod
     def _record(cls, args, kwargs):
-        inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
+        inputs, arrays, first = [], [], {}
+        for a in args:
+            if isinstance(a, Tensor):
+                data = a.data
+                # two Tensors sharing one array (x and x.detach()): give the later one a view
+                # of its own, so that what forward saves says which of them it was
+                if first.setdefault(id(data), a) is not a:
+                    data = data.view()
+                inputs.append(a)
+                arrays.append(data)
+            else:
+                inputs.append(None)
+                arrays.append(a)
+        inputs = tuple(inputs)
         ctx = Context(cls, inputs, tuple(a is not None and a.requires_grad for a in inputs))
-        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
-        for i in range(1, len(arrays)):     # two Tensors sharing one array (x, x.detach()):
-            if inputs[i] is not None and any(arrays[i] is arrays[j] and inputs[j] is not inputs[i]
-                                             for j in range(i)):
-                arrays[i] = arrays[i].view()   # a view of its own, so saves tell them apart
         ctx._arrays = arrays
         out = cls.forward(ctx, *arrays, **kwargs)
         if not isinstance(out, np.ndarray):     # a numpy scalar from a 0-d computation
             scalar, out = out, np.asarray(out)
             ctx._saved = tuple(out if a is scalar else a for a in ctx._saved)
-        for a in ctx._saved:
-            if a is not None and a is not out and not any(a is b for b in arrays):
-                ctx._intermediate = True
+        if ctx._saved:
+            given = {id(a) for a in arrays}
+            ctx._intermediate = any(a is not None and a is not out and id(a) not in given
+                                    for a in ctx._saved)
         t = Tensor._from_op(out, ctx)
         ctx._output = out
         return t

@@ -155,7 +155,9 @@ def _call_backward(node, g):
             continue
         if once or not isinstance(pg, Tensor):
             pg = mark_not_differentiable(pg, fn.__name__, reason, (g,) + tuple(node.inputs))
-        out.append(_check_grad(node, t, pg))
+        if pg.data.shape != t.data.shape or pg.data.dtype != t.data.dtype:
+            pg = _check_grad(node, t, pg)
+        out.append(pg)
     return out
 
 

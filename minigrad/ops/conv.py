@@ -67,6 +67,7 @@ OpenBLAS 0.3.31 does not recognise AMD Zen 5 and picks its AVX2 kernels although
 has AVX-512, OpenMathLib/OpenBLAS#6029; ``OPENBLAS_CORETYPE=SkylakeX`` set before Python
 starts selects the AVX-512 ones, and the layer then takes 4.9-5.0 ms.)
 """
+import functools
 import math
 import threading
 
@@ -329,6 +330,14 @@ def _pointwise(kernel, stride, padding):
 
 
 def _layout(x_shape, kernel, stride, padding, dilation, dtype):
+    """The column layout of a convolution (kept: a training step asks for the same few
+    three times each -- forward, input gradient, weight gradient)."""
+    return _cached_layout(tuple(x_shape), tuple(kernel), tuple(stride),
+                          tuple(tuple(p) for p in padding), tuple(dilation), np.dtype(dtype))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_layout(x_shape, kernel, stride, padding, dilation, dtype):
     out_shape = tuple(output_size(n, k, s, lo, hi, d) for n, k, s, (lo, hi), d
                       in zip(x_shape[2:], kernel, stride, padding, dilation))
     return _Columns(x_shape, kernel, stride, padding, dilation, out_shape, dtype)
