@@ -4,6 +4,8 @@ from pathlib import Path
 
 import numpy as np
 
+import minigrad as mg
+
 ROOT = Path(__file__).resolve().parent.parent     # the repository
 
 
@@ -25,3 +27,32 @@ def softmax(a, axis):
     """Reference softmax in numpy (shifted so exp never overflows)."""
     e = np.exp(a - a.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
+
+
+class Cube(mg.Function):
+    """x³ as a user Function whose backward uses the saved input Tensor: differentiable to
+    any order."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return 3 * x ** 2 * grad
+
+
+class WrongSquare(mg.Function):
+    """x*x with a backward that forgets the factor 2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return x * grad

@@ -9,6 +9,8 @@ import minigrad.nn.functional as F
 from minigrad import Tensor, nn
 from minigrad.autograd.function import once_differentiable
 
+from helpers import Cube, WrongSquare
+
 
 def leaf(values):
     return Tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
@@ -189,18 +191,6 @@ def test_the_graph_of_a_gradient_can_be_walked():
 
 
 # ---- user Functions and the "never silently wrong" rule ------------------------------------------
-class Cube(mg.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x ** 3
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors            # the input Tensor itself: differentiable
-        return grad * 3 * x ** 2
-
-
 def test_a_user_function_on_saved_tensors_is_differentiable_to_any_order():
     x = leaf([0.5, -2.0])
     assert mg.gradgradcheck(Cube.apply, (x,))
@@ -288,18 +278,44 @@ def test_gradcheck_report_lists_errors_per_input():
 
 
 def test_gradcheck_report_finds_a_wrong_gradient():
-    class Wrong(mg.Function):
+    x = leaf([1.0, -3.0])
+    report = mg.gradcheck(WrongSquare.apply, (x,), report=True)
+    assert not report and not report.rows[0]["passed"]
+    assert report.rows[0]["max_rel_error"] == pytest.approx(0.5, rel=1e-3)   # x·v for 2x·v
+
+
+# ---- anomaly mode -----------------------------------------------------------------------------------
+def test_detect_anomaly_names_the_op_that_made_a_nan_and_its_forward_line():
+    x = leaf([4.0, 0.0])
+    with mg.autograd.detect_anomaly():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = x.sqrt()                          # d sqrt / dx at 0 is inf; times 0 is nan
+            with pytest.raises(RuntimeError, match=r"(?s)'SqrtBackward' returned nan values in "
+                                                   r"its 0th output.*y = x\.sqrt\(\)"):
+                (y * 0).sum().backward()
+    assert not mg.autograd.is_anomaly_enabled()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        (x.sqrt() * 0).sum().backward()          # outside: nan, silently, as in PyTorch
+    assert np.isnan(x.grad.data[1])
+
+
+def test_detect_anomaly_attaches_the_forward_stack_to_an_error_in_backward():
+    class Broken(mg.Function):
         @staticmethod
         def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x * x
+            return x * 2
 
         @staticmethod
         def backward(ctx, grad):
-            (x,) = ctx.saved_tensors
-            return grad * 2.1 * x
+            raise ValueError("broken backward")
 
-    x = leaf([1.0, -3.0])
-    report = mg.gradcheck(Wrong.apply, (x,), report=True)
-    assert not report and not report.rows[0]["passed"]
-    assert report.rows[0]["max_rel_error"] == pytest.approx(0.05, rel=1e-3)
+    x = leaf([1.0])
+    mg.autograd.set_detect_anomaly(True)
+    try:
+        y = Broken.apply(x)                       # the line the note points to
+        with pytest.raises(ValueError) as info:
+            y.sum().backward()
+    finally:
+        mg.autograd.set_detect_anomaly(False)
+    notes = "".join(getattr(info.value, "__notes__", []))
+    assert "BrokenBackward" in notes and "y = Broken.apply(x)" in notes

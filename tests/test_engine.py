@@ -10,6 +10,8 @@ import pytest
 import minigrad as mg
 from minigrad import Tensor
 
+from helpers import Cube
+
 
 def leaf(values, dtype=np.float64):
     return Tensor(np.asarray(values, dtype=dtype), requires_grad=True)
@@ -329,18 +331,6 @@ def test_set_grad_enabled_as_a_decorator_changes_nothing_until_called():
 
 
 # ---- user Functions -----------------------------------------------------------------------------
-class Cube(mg.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x ** 3
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return 3 * x ** 2 * grad
-
-
 class ScaledProduct(mg.Function):
     """a * b * scale, with a record of which inputs needed gradients."""
     seen_needs = None

@@ -7,6 +7,8 @@ import pytest
 import minigrad as mg
 from minigrad import Tensor
 
+from helpers import WrongSquare
+
 
 def leaf(shape, seed=0, dtype=np.float64):
     return Tensor(np.random.default_rng(seed).standard_normal(shape).astype(dtype), requires_grad=True)
@@ -22,20 +24,6 @@ class Square(mg.Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return 2 * x * grad
-
-
-class WrongSquare(mg.Function):
-    """x*x with a backward that forgets the factor 2."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return x * grad
 
 
 class WrongSecondInput(mg.Function):

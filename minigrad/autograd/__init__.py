@@ -1,6 +1,6 @@
 """The autograd engine, laid out like PyTorch's ``torch/autograd/``:
 
-* ``grad_mode.py`` -- ``no_grad``, ``enable_grad``, ``set_grad_enabled``;
+* ``grad_mode.py`` -- ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``detect_anomaly``;
 * ``function.py``  -- ``Function``, its ``Context`` (the graph's node), ``once_differentiable``;
 * ``graph.py``     -- the graph walk: ``backward`` and ``grad``;
 * ``functional.py`` -- ``vjp``, ``jvp``, ``jacobian``, ``hessian``, ``hvp``, ``vhp``;
@@ -8,7 +8,8 @@
 
 ``Tensor`` itself lives in ``minigrad/tensor.py``; its ``backward()`` calls ``graph.backward``.
 """
-from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, detect_anomaly,
+                        set_detect_anomaly, is_anomaly_enabled)
 from .function import Function, Context, once_differentiable
 from .graph import backward, grad
 from . import functional

@@ -39,6 +39,7 @@ Differences from PyTorch: ``forward`` receives and returns numpy arrays (the ker
 arrays) and a Function has exactly one output.
 """
 import functools
+import traceback
 import weakref
 
 import numpy as np
@@ -203,6 +204,8 @@ class Function:
         inputs = tuple(inputs)
         ctx = Context(cls, inputs, tuple(a is not None and a.requires_grad for a in inputs))
         ctx._arrays = arrays
+        if grad_mode.anomaly_enabled:           # where this op was called, for the walk
+            ctx.forward_stack = "".join(traceback.format_stack()[:-2])
         out = cls.forward(ctx, *arrays, **kwargs)
         if not isinstance(out, np.ndarray):     # a numpy scalar from a 0-d computation
             scalar, out = out, np.asarray(out)

@@ -372,21 +372,27 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
     return _unpack(res, (is_inputs_tuple, is_inputs_tuple))
 
 
+def _gradient_of_scalar(name, func, inputs, v, create_graph, strict):
+    """What ``vhp`` and ``hvp`` share: the prepared inputs and ``v``, the scalar output, and
+    its gradient computed with a graph (so that it can be differentiated again)."""
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", name)
+    inputs = _preprocess(inputs, create_graph, need_graph=True)
+    v = _prepare_v(name, v, inputs, is_inputs_tuple, "input", create_graph)
+    outputs = func(*inputs)
+    is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the function", name)
+    _check_requires_grad(name, outputs, "outputs", strict)
+    _single_scalar_output(name, outputs, is_outputs_tuple)
+    jac = _autograd_grad(outputs, inputs, create_graph=True)
+    _check_requires_grad(name, jac, "jacobian", strict)
+    return is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac
+
+
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), vᵀH)`` for a scalar ``func``: the vjp of its gradient with ``v``
     (of the inputs' shapes; None only for a single one-element input)."""
     with grad_mode.enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
-        inputs = _preprocess(inputs, create_graph, need_graph=True)
-        v = _prepare_v("vhp", v, inputs, is_inputs_tuple, "input", create_graph)
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the function", "vhp")
-        _check_requires_grad("vhp", outputs, "outputs", strict)
-        _single_scalar_output("vhp", outputs, is_outputs_tuple)
-
-        jac = _autograd_grad(outputs, inputs, create_graph=True)
-        _check_requires_grad("vhp", jac, "jacobian", strict)
-
+        is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac = _gradient_of_scalar(
+            "vhp", func, inputs, v, create_graph, strict)
         grads = _autograd_grad(jac, inputs, v, create_graph=create_graph)
         result = _fill_in_zeros("vhp", grads, inputs, strict, create_graph, "double_back")
 
@@ -400,16 +406,8 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     gradient: ``u ↦ uᵀH`` for a dummy ``u``, then the vjp of that with ``v``. (For a
     twice continuously differentiable f, H is symmetric and this equals ``vhp``.)"""
     with grad_mode.enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
-        inputs = _preprocess(inputs, create_graph, need_graph=True)
-        v = _prepare_v("hvp", v, inputs, is_inputs_tuple, "input", create_graph)
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the function", "hvp")
-        _check_requires_grad("hvp", outputs, "outputs", strict)
-        _single_scalar_output("hvp", outputs, is_outputs_tuple)
-
-        jac = _autograd_grad(outputs, inputs, create_graph=True)
-        _check_requires_grad("hvp", jac, "jacobian", strict)
+        is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac = _gradient_of_scalar(
+            "hvp", func, inputs, v, create_graph, strict)
         dummies = tuple(Tensor(np.zeros(t.shape, dtype=t.dtype), requires_grad=True)
                         for t in inputs)
         double_back = _autograd_grad(jac, inputs, dummies, create_graph=True)

@@ -74,3 +74,39 @@ class set_grad_enabled(_GradMode):
     def __call__(self, func):             # decorating changes nothing outside the calls
         self._undo_switch()
         return super().__call__(func)
+
+
+# ---- anomaly mode ------------------------------------------------------------------------------
+anomaly_enabled = False    # read by Function.apply (to keep the forward's call stack) and the walk
+
+
+def is_anomaly_enabled():
+    return anomaly_enabled
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """``with mg.autograd.detect_anomaly():`` -- as PyTorch's: every op recorded inside keeps
+    the call stack of its forward, and the backward pass checks each gradient an op returns:
+    a NaN is an error naming the op (``'LogBackward' returned nan values in its 0th
+    output``) with the line of the forward that made it, and any error raised inside a
+    backward gets that forward's stack attached. Slow; for debugging."""
+
+    def __init__(self, check_nan=True):
+        self.check_nan = check_nan
+        self.prev = []
+
+    def __enter__(self):
+        global anomaly_enabled
+        self.prev.append(anomaly_enabled)
+        anomaly_enabled = "nan" if self.check_nan else "stack"
+
+    def __exit__(self, *exc):
+        global anomaly_enabled
+        anomaly_enabled = self.prev.pop()
+        return False
+
+
+def set_detect_anomaly(mode, check_nan=True):
+    """Switch anomaly mode on or off for good (``torch.autograd.set_detect_anomaly``)."""
+    global anomaly_enabled
+    anomaly_enabled = ("nan" if check_nan else "stack") if mode else False

@@ -135,14 +135,21 @@ def _call_backward(node, g):
         node.saved_tensors  # raises the "backward a second time" error
     fn = node.fn
     once = fn.once_differentiable or node._intermediate
-    if once and grad_mode.enabled:
-        with grad_mode.no_grad():
+    try:
+        if once and grad_mode.enabled:
+            with grad_mode.no_grad():
+                in_grads = fn.backward(node, g)
+            reason = ("its backward is marked once_differentiable" if not node._intermediate
+                      else "its forward saved an array that is neither an input nor the output")
+        else:
             in_grads = fn.backward(node, g)
-        reason = ("its backward is marked once_differentiable" if not node._intermediate else
-                  "its forward saved an array that is neither an input nor the output")
-    else:
-        in_grads = fn.backward(node, g)
-        reason = "its backward returned a numpy array, not a Tensor"
+            reason = "its backward returned a numpy array, not a Tensor"
+    except Exception as error:
+        if grad_mode.anomaly_enabled and "forward_stack" in node.__dict__ \
+                and hasattr(error, "add_note"):      # (Python 3.11 and later)
+            error.add_note(f"(detect_anomaly) the forward of {node.name()} was called at:\n"
+                           + node.forward_stack)
+        raise
     if not isinstance(in_grads, tuple):
         in_grads = (in_grads,)
     if len(in_grads) < len(node.inputs) and any(t is not None for t in node.inputs[len(in_grads):]):
@@ -158,7 +165,18 @@ def _call_backward(node, g):
         if pg.data.shape != t.data.shape or pg.data.dtype != t.data.dtype:
             pg = _check_grad(node, t, pg)
         out.append(pg)
+    if grad_mode.anomaly_enabled == "nan":
+        _check_nan(node, out)
     return out
+
+
+def _check_nan(node, grads):
+    """Anomaly mode: a gradient with a NaN is an error naming the op and its forward."""
+    for i, pg in enumerate(grads):
+        if pg is not None and np.isnan(pg.data).any():
+            where = node.__dict__.get("forward_stack", "(recorded outside detect_anomaly)\n")
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
+                               f"output. The forward call that created it:\n{where}")
 
 
 def _check_grad(node, t, g):

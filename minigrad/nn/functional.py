@@ -249,32 +249,48 @@ def _conv_padding(name, padding, kernel, stride, dilation):
     return tuple((p, p) for p in pads)
 
 
-def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
+def _conv_operands(name, nd, input, weight, groups, weight_layout):
+    """Checks shared by convolution and transposed convolution: the weight's rank, the
+    input, and ``groups`` dividing the weight's first dim. Returns the batched input and
+    whether it was unbatched."""
     _check_tensor(name, weight)
     if weight.ndim != nd + 2:
-        raise ValueError(f"{name}: expected a {nd + 2}-D weight (out_channels, in_channels/groups"
-                         f", *kernel_size), got weight of shape {tuple(weight.shape)}")
+        raise ValueError(f"{name}: expected a {nd + 2}-D weight ({weight_layout}, "
+                         f"*kernel_size), got weight of shape {tuple(weight.shape)}")
     x, unbatched = _check_input(name, input, nd)
     if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
         raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
-    out_channels, kernel = weight.shape[0], tuple(weight.shape[2:])
-    if out_channels % groups:
-        raise ValueError(f"{name}: out_channels={out_channels} (weight of shape "
+    if weight.shape[0] % groups:
+        what = "out_channels" if weight_layout.startswith("out") else "in_channels"
+        raise ValueError(f"{name}: {what}={weight.shape[0]} (weight of shape "
                          f"{tuple(weight.shape)}) is not divisible by groups={groups}")
-    if x.shape[1] != weight.shape[1] * groups:
-        raise ValueError(f"{name}: weight of shape {tuple(weight.shape)} with groups={groups} "
-                         f"expects input with {weight.shape[1] * groups} channels, got input "
-                         f"of shape {tuple(input.shape)} with {x.shape[1]} channels")
+    return x, unbatched
+
+
+def _conv_bias_and_dtypes(name, x, weight, bias, groups, out_channels):
+    """The bias must be (out_channels,), and input, weight and bias of one dtype."""
     if bias is not None:
         _check_tensor(name, bias)
         if tuple(bias.shape) != (out_channels,):
             raise ValueError(f"{name}: bias has shape {tuple(bias.shape)}, expected "
-                             f"({out_channels},) for weight of shape {tuple(weight.shape)}")
+                             f"({out_channels},) for weight of shape {tuple(weight.shape)} "
+                             f"with groups={groups}")
     for t, what in ((weight, "weight"), (bias, "bias")):
         if t is not None and t.dtype != x.dtype:
             raise TypeError(f"{name}: input dtype {x.dtype} and {what} dtype {t.dtype} differ; "
                             "convert one of them (e.g. input.float()) -- minigrad does not mix "
                             "precisions silently")
+
+
+def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
+    x, unbatched = _conv_operands(name, nd, input, weight, groups,
+                                  "out_channels, in_channels/groups")
+    out_channels, kernel = weight.shape[0], tuple(weight.shape[2:])
+    if x.shape[1] != weight.shape[1] * groups:
+        raise ValueError(f"{name}: weight of shape {tuple(weight.shape)} with groups={groups} "
+                         f"expects input with {weight.shape[1] * groups} channels, got input "
+                         f"of shape {tuple(input.shape)} with {x.shape[1]} channels")
+    _conv_bias_and_dtypes(name, x, weight, bias, groups, out_channels)
     stride = _ntuple(name, "stride", stride, nd, positive=True)
     dilation = _ntuple(name, "dilation", dilation, nd, positive=True)
     pads = _conv_padding(name, padding, kernel, stride, dilation)
@@ -313,33 +329,15 @@ def _conv_transpose(name, nd, input, weight, bias, stride, padding, output_paddi
     padding`` (o over the out_channels/groups maps of c's group); the output has size
     ``(L-1)·stride - 2·padding + dilation·(k-1) + output_padding + 1`` per axis. That is
     the input gradient of a convolution with the same weight (``ConvTransposeNd``)."""
-    _check_tensor(name, weight)
-    if weight.ndim != nd + 2:
-        raise ValueError(f"{name}: expected a {nd + 2}-D weight (in_channels, out_channels/groups"
-                         f", *kernel_size), got weight of shape {tuple(weight.shape)}")
-    x, unbatched = _check_input(name, input, nd)
-    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
-        raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
+    x, unbatched = _conv_operands(name, nd, input, weight, groups,
+                                  "in_channels, out_channels/groups")
     in_channels, kernel = weight.shape[0], tuple(weight.shape[2:])
     out_channels = weight.shape[1] * groups
-    if in_channels % groups:
-        raise ValueError(f"{name}: in_channels={in_channels} (weight of shape "
-                         f"{tuple(weight.shape)}) is not divisible by groups={groups}")
     if x.shape[1] != in_channels:
         raise ValueError(f"{name}: weight of shape {tuple(weight.shape)} expects input with "
                          f"{in_channels} channels (weight.shape[0]), got input of shape "
                          f"{tuple(input.shape)} with {x.shape[1]} channels")
-    if bias is not None:
-        _check_tensor(name, bias)
-        if tuple(bias.shape) != (out_channels,):
-            raise ValueError(f"{name}: bias has shape {tuple(bias.shape)}, expected "
-                             f"({out_channels},) for weight of shape {tuple(weight.shape)} "
-                             f"with groups={groups}")
-    for t, what in ((weight, "weight"), (bias, "bias")):
-        if t is not None and t.dtype != x.dtype:
-            raise TypeError(f"{name}: input dtype {x.dtype} and {what} dtype {t.dtype} differ; "
-                            "convert one of them (e.g. input.float()) -- minigrad does not mix "
-                            "precisions silently")
+    _conv_bias_and_dtypes(name, x, weight, bias, groups, out_channels)
     stride = _ntuple(name, "stride", stride, nd, positive=True)
     dilation = _ntuple(name, "dilation", dilation, nd, positive=True)
     if isinstance(padding, str):
