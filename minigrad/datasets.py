@@ -220,6 +220,16 @@ def _decode(images_path, labels_path, normalize):
     return images, labels
 
 
+def _tensor(array):
+    """A Tensor over ``array`` (no copy) that tracks no gradient."""
+    return Tensor._from_op(array, None)
+
+
+def _index_array(index):
+    """An index as numpy understands it (a Tensor of indices becomes its array)."""
+    return index.numpy() if isinstance(index, Tensor) else index
+
+
 class MNIST(Dataset):
     """The MNIST digits as a Dataset: ``.data`` float32 ``(N, 1, 28, 28)`` normalised with
     mean 0.1307 and std 0.3081, ``.targets`` int64 labels. ``dataset[i]`` is ``(image Tensor
@@ -241,16 +251,155 @@ class MNIST(Dataset):
         return len(self.targets)
 
     def __getitem__(self, index):
-        if isinstance(index, Tensor):
-            index = index.data
+        index = _index_array(index)
         if np.ndim(index) == 0:
-            return Tensor._from_op(self.data[index], None), int(self.targets[index])
-        return Tensor._from_op(self.data[index], None), Tensor._from_op(self.targets[index], None)
+            return _tensor(self.data[index]), int(self.targets[index])
+        return _tensor(self.data[index]), _tensor(self.targets[index])
 
     def tensors(self):
         """``(images, labels)`` as Tensors over the whole split (no copy)."""
-        return Tensor._from_op(self.data, None), Tensor._from_op(self.targets, None)
+        return _tensor(self.data), _tensor(self.targets)
 
     def __repr__(self):
         return (f"Dataset MNIST\n    Number of datapoints: {len(self)}\n"
+                f"    Root location: {self.root}\n    Split: {'Train' if self.train else 'Test'}")
+
+
+# ---- moving digits: clips for 3-D convolutions -----------------------------------------------
+DIRECTIONS = np.array([(0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1), (1, 0), (1, 1)])
+DIRECTIONS.flags.writeable = False
+DIRECTION_NAMES = ("right", "up-right", "up", "up-left", "left", "down-left", "down", "down-right")
+PATCH = 20   # MNIST's digits are size-normalised into a 20x20 box (the 28x28 images add a margin)
+
+_patch_cache = {}   # id of a split's raw image array -> (its digits cut to PATCH x PATCH, image)
+
+
+def digit_patches(images):
+    """Every digit of ``images`` (N, 1, 28, 28) uint8, cut out as a ``PATCH`` x ``PATCH``
+    patch centred on the digit's bounding box (which MNIST keeps within 20x20, so no ink is
+    lost). Vectorised: one bounding-box computation and one gather. Returns (N, 20, 20)."""
+    images = images.reshape(len(images), 28, 28)
+    ink_rows, ink_cols = images.any(axis=2), images.any(axis=1)       # (N, 28) each
+
+    def start(ink):   # first row (column) of the window: the box centred, kept inside 0..8
+        first = ink.argmax(axis=1)
+        last = 27 - ink[:, ::-1].argmax(axis=1)
+        return np.clip((first + last + 1 - PATCH) // 2, 0, 28 - PATCH)
+
+    r = start(ink_rows)[:, None, None] + np.arange(PATCH)[:, None]
+    c = start(ink_cols)[:, None, None] + np.arange(PATCH)
+    return images[np.arange(len(images))[:, None, None], r, c]
+
+
+class MovingDigits(Dataset):
+    """Clips of one MNIST digit moving in a straight line, for 3-D convolutions: each clip
+    is ``frames`` frames of a ``size`` x ``size`` canvas in which one digit (its 20x20 box)
+    moves by ``speed`` pixels per frame along each axis it moves on, in one of 8 directions,
+    from a random start chosen so that it stays inside the canvas in every frame.
+
+    Two labels per clip: the digit (``targets``, 0..9) and the direction of motion
+    (``directions``, 0..7: ``DIRECTION_NAMES[k]``, ``k`` times 45 degrees anticlockwise
+    from "right"; the digit moves by ``speed * DIRECTIONS[k]`` (rows, columns) per frame).
+    No single frame tells the direction.
+
+    ``dataset[i]`` is ``(clip Tensor (1, frames, size, size), (digit, direction))``; an
+    index array gives a batch ``(clips (n, 1, T, H, W), (digits, directions))`` of Tensors,
+    so a ``DataLoader`` fetches a batch with one call. Pixels are normalised as ``MNIST``'s
+    (``(pixel / 255 - MEAN) / STD``, so the background is ``-MEAN / STD``).
+
+    Deterministic: everything about clip ``i`` -- its digit (``source[i]``, an index into
+    the MNIST split: the training split for ``train=True``, the test split otherwise),
+    direction and start (``starts[i]``, the top-left corner of the digit's box in the first
+    frame) -- is drawn from ``seed`` when the dataset is made. ``num_clips`` defaults to the
+    split's size, one clip per digit (clip ``i`` shows digit ``i % len(split)``). Clips are
+    rendered when indexed, in one vectorised pass per batch (``render``), so that tens of
+    thousands of clips cost only their labels in memory.
+
+    Not torchvision's ``MovingMNIST`` (Srivastava et al., 2015: a fixed download of 10,000
+    sequences of two digits bouncing in 64x64 frames, made for predicting frames)."""
+
+    accepts_index_arrays = True
+
+    def __init__(self, root=None, train=True, frames=8, size=32, speed=1, num_clips=None,
+                 seed=0, download=False):
+        for name, value, least in (("frames", frames, 1), ("size", size, PATCH),
+                                   ("speed", speed, 1)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+                raise ValueError(f"MovingDigits: {name} must be an int >= {least}, got {value!r}")
+        room = size - PATCH          # how far the digit's box can move along each axis
+        if speed * (frames - 1) > room:
+            raise ValueError(
+                f"MovingDigits: a digit moving {speed} pixel(s) per frame for {frames} frames "
+                f"travels {speed * (frames - 1)} pixels, more than the {room} a {PATCH}x{PATCH} "
+                f"digit has in a {size}x{size} canvas; use fewer frames, a lower speed or a "
+                f"larger size")
+        self.root = Path(root) if root is not None else default_root()
+        self.train, self.frames, self.size, self.speed = bool(train), frames, size, speed
+        self.seed = seed
+        raw, labels = load_mnist(self.root, self.train, download, normalize=False)
+        key = id(raw)
+        if _patch_cache.get(key, (None, None))[1] is not raw:
+            patches = digit_patches(raw)
+            patches.flags.writeable = False
+            _patch_cache[key] = (patches, raw)   # holding raw keeps its id from being reused
+        self.patches = _patch_cache[key][0]
+        n = len(labels) if num_clips is None else int(num_clips)
+        if n < 1:
+            raise ValueError(f"MovingDigits: num_clips must be positive, got {num_clips!r}")
+
+        rng = np.random.default_rng([int(seed), int(self.train)])
+        self.source = np.arange(n) % len(labels)
+        self.targets = labels[self.source]
+        self.directions = rng.integers(0, len(DIRECTIONS), size=n)
+        travel = speed * (frames - 1) * DIRECTIONS[self.directions]         # (n, 2)
+        low = np.maximum(0, -travel)               # the start keeps the whole path inside
+        high = room - np.maximum(0, travel)
+        self.starts = low + rng.integers(0, high - low + 1)
+        for a in (self.source, self.targets, self.directions, self.starts):
+            a.flags.writeable = False
+
+    def __len__(self):
+        return len(self.targets)
+
+    def positions(self, index=slice(None)):
+        """Top-left corner (row, column) of the digit's box in every frame of the clips
+        ``index``: (n, frames, 2) ints, ``starts + t * speed * DIRECTIONS[direction]``."""
+        t = np.arange(self.frames)[:, None]
+        velocity = self.speed * DIRECTIONS[self.directions[index]]
+        return self.starts[index][..., None, :] + t * velocity[..., None, :]
+
+    def render(self, index=slice(None), normalize=True):
+        """The clips ``index`` as one numpy array (n, 1, frames, size, size): float32
+        normalised like ``MNIST`` if ``normalize``, else the raw uint8 pixels. One fancy-index
+        assignment writes every frame of every clip (no Python loop over clips or pixels)."""
+        index = np.arange(len(self))[index] if isinstance(index, slice) else np.asarray(index)
+        pos = self.positions(index)                                           # (n, T, 2)
+        n, T, S = len(index), self.frames, self.size
+        canvas = np.zeros((n, T, S, S), np.uint8)
+        ramp = np.arange(PATCH)
+        rows = pos[:, :, 0, None, None] + ramp[:, None]                       # (n, T, 20, 1)
+        cols = pos[:, :, 1, None, None] + ramp                                # (n, T, 1, 20)
+        canvas[np.arange(n)[:, None, None, None], np.arange(T)[:, None, None], rows, cols] = \
+            self.patches[self.source[index]][:, None]
+        canvas = canvas.reshape(n, 1, T, S, S)
+        if not normalize:
+            return canvas
+        clips = canvas.astype(np.float32)
+        clips *= np.float32(1 / (255 * STD))      # (pixel / 255 - MEAN) / STD, as MNIST
+        clips -= np.float32(MEAN / STD)
+        return clips
+
+    def __getitem__(self, index):
+        index = _index_array(index)
+        if np.ndim(index) == 0:
+            i = int(np.arange(len(self))[index])          # a negative index counts from the end
+            return _tensor(self.render([i])[0]), (int(self.targets[i]), int(self.directions[i]))
+        index = np.arange(len(self))[index]
+        return _tensor(self.render(index)), (_tensor(self.targets[index]),
+                                             _tensor(self.directions[index]))
+
+    def __repr__(self):
+        return (f"Dataset MovingDigits\n    Number of datapoints: {len(self)}\n"
+                f"    Clips: {self.frames} frames of {self.size}x{self.size}, speed "
+                f"{self.speed} pixel(s) per frame, seed {self.seed}\n"
                 f"    Root location: {self.root}\n    Split: {'Train' if self.train else 'Test'}")

@@ -14,9 +14,14 @@ from minigrad.autograd import graph
 CREATE_GRAPH = os.environ.get("MINIGRAD_TEST_CREATE_GRAPH") == "1"
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "own_create_graph: the test sets create_graph and "
+                            "retain_graph itself, so the create-graph run leaves backward alone")
+
+
 @pytest.fixture(autouse=True)
-def _backward_creates_graph(monkeypatch):
-    if CREATE_GRAPH:
+def _backward_creates_graph(request, monkeypatch):
+    if CREATE_GRAPH and request.node.get_closest_marker("own_create_graph") is None:
         real = graph.backward
 
         def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,

@@ -12,6 +12,11 @@ from minigrad.autograd.function import once_differentiable
 from helpers import Cube, WrongSquare
 
 
+# these tests are about create_graph and retain_graph themselves: the suite's create-graph run
+# (tests/conftest.py) must not change their defaults
+pytestmark = pytest.mark.own_create_graph
+
+
 def leaf(values):
     return Tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
 

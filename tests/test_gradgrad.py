@@ -686,6 +686,7 @@ def test_second_and_third_derivative_of_sin_x_cubed():
     assert d2.grad_fn is not None and d3.grad_fn is None
 
 
+@pytest.mark.own_create_graph
 def test_backward_create_graph_gives_grad_with_grad_fn():
     xv = np.array([0.5, -1.0, 2.0])
     x = Tensor(xv, requires_grad=True)
