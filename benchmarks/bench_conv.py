@@ -103,7 +103,7 @@ def torch_runs(spec, mg_layer, x_np, g_np):
     layer = eval("torch.nn." + spec)
     with torch.no_grad():      # same weights, so both compute the same thing
         for (name, p) in layer.named_parameters():
-            p.copy_(torch.from_numpy(getattr(mg_layer, name).data))
+            p.copy_(torch.from_numpy(getattr(mg_layer, name).numpy()))
     # copies in PyTorch's own (aligned) memory: its kernels were measured up to 3x slower on
     # some runs when reading numpy-allocated buffers through torch.from_numpy
     x = torch.tensor(x_np, requires_grad=True)
@@ -128,8 +128,8 @@ def check_same(mg_layer, x, g, t_layer, xt, spec):
     out.backward(g)
     t_out = t_layer(xt)
     t_out.backward(torch.tensor(g))
-    for what, a, b in (("output", out.data, t_out.detach().numpy()),
-                       ("input gradient", x.grad.data, xt.grad.numpy())):
+    for what, a, b in (("output", out.numpy(), t_out.detach().numpy()),
+                       ("input gradient", x.grad.numpy(), xt.grad.numpy())):
         if not np.allclose(a, b, rtol=1e-3, atol=1e-4 * max(1.0, float(np.abs(b).max()))):
             raise SystemExit(f"{spec}: minigrad's {what} differs from PyTorch's by up to "
                              f"{np.abs(a - b).max():.3g}")
@@ -167,7 +167,7 @@ def main():
         mg_layer, x, g, mg_fwd, mg_fb = minigrad_runs(spec, shape, rng)
         fns = [mg_fwd, mg_fb]
         if torch is not None:
-            t_layer, xt, t_fwd, t_fb = torch_runs(spec, mg_layer, x.data, g)
+            t_layer, xt, t_fwd, t_fb = torch_runs(spec, mg_layer, x.numpy(), g)
             fns += [t_fwd, t_fb]
             check_same(mg_layer, x, g, t_layer, xt, spec)
         times = best_of(fns, args.repeat)

@@ -143,9 +143,9 @@ def layer_breakdown(model, x, repeats=5):
     rows = []
     h = x
     for name, layer in model.named_children():
-        inp = mg.Tensor(h.data, requires_grad=True)
+        inp = mg.Tensor(h.numpy(), requires_grad=True)
         out = layer(inp)
-        grad = np.ones_like(out.data)
+        grad = np.ones_like(out.numpy())
         fwd = bwd = float("inf")
         for _ in range(repeats):
             t = time.perf_counter()

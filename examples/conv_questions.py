@@ -97,7 +97,7 @@ def two_chained_convs(args):
     table(["reading", "maps out", "weights", "biases", "parameters"],
           [[readings[r], maps[r], weights[r], biases, weights[r] + biases] for r in "abc"])
     print(f"(b) equals a full-depth filter with {k1} equal slices: max |diff| = "
-          f"{max_diff(shared.data, shared_full.data):.1e}")
+          f"{max_diff(shared.numpy(), shared_full.numpy()):.1e}")
     actual = n_params(*conv1.parameters(), *conv2.parameters())
     print(f"\nminigrad's Conv2d layers: weights {tuple(conv1.weight.shape)} and "
           f"{tuple(conv2.weight.shape)}, {actual:,} parameters = reading "
@@ -117,20 +117,20 @@ def one_by_one(args):
     x = mg.randn(2, c_in, 5, 5, dtype=np.float64)
     with mg.no_grad():
         y = conv(x)
-    W, b = conv.weight.data.reshape(c_out, c_in), conv.bias.data
-    matmul = np.einsum("oc,nchw->nohw", W, x.data) + b[:, None, None]
+    W, b = conv.weight.numpy().reshape(c_out, c_in), conv.bias.numpy()
+    matmul = np.einsum("oc,nchw->nohw", W, x.numpy()) + b[:, None, None]
     print(f"x {tuple(x.shape)}, Conv2d({c_in}, {c_out}, 1): weight {tuple(conv.weight.shape)}"
           f" is a {c_out}x{c_in} matrix W")
     print(f"conv(x)[n, :, i, j] == W @ x[n, :, i, j] + b at every pixel: max |diff| = "
-          f"{max_diff(y.data, matmul):.1e}")
+          f"{max_diff(y.numpy(), matmul):.1e}")
     print("Is an output map a constant times one input map? Best c for each pair, and the "
           "relative residual |y_o - c*x_i| / |y_o| (0 would mean yes):")
     rows = []
     for o in range(c_out):
-        yo = y.data[:, o].ravel()
+        yo = y.numpy()[:, o].ravel()
         fits = []
         for i in range(c_in):
-            xi = x.data[:, i].ravel()
+            xi = x.numpy()[:, i].ravel()
             c = xi @ yo / (xi @ xi)
             fits.append((np.linalg.norm(yo - c * xi) / np.linalg.norm(yo), i, c))
         res, i, c = min(fits)
@@ -140,9 +140,9 @@ def one_by_one(args):
     x1 = mg.randn(1, 1, 5, 5, dtype=np.float64)
     with mg.no_grad():
         y1 = one(x1)
-    w, b1 = one.weight.data.item(), one.bias.data.item()
+    w, b1 = one.weight.numpy().item(), one.bias.numpy().item()
     print(f"Only with one input channel is it a scaling: Conv2d(1, 1, 1) gives w*x + b "
-          f"(w = {w:+.3f}, b = {b1:+.3f}): max |diff| = {max_diff(y1.data, w * x1.data + b1):.1e}")
+          f"(w = {w:+.3f}, b = {b1:+.3f}): max |diff| = {max_diff(y1.numpy(), w * x1.numpy() + b1):.1e}")
 
     c, r, s = args.bottleneck[0], args.bottleneck[1], args.bottleneck_size
     direct = nn.Conv2d(c, c, 3, padding=1, bias=False)
@@ -156,7 +156,7 @@ def one_by_one(args):
            [f"then 3x3 conv {r}->{c}", sr.rows[1].macs, sr.rows[1].params],
            ["with the 1x1 bottleneck", sr.total_macs, sr.total_params]])
     print(f"the bottleneck needs {sd.total_macs / sr.total_macs:.2f}x fewer MACs")
-    return {"matmul_diff": max_diff(y.data, matmul), "residuals": [float(r[3]) for r in rows],
+    return {"matmul_diff": max_diff(y.numpy(), matmul), "residuals": [float(r[3]) for r in rows],
             "direct_macs": sd.total_macs, "bottleneck_macs": sr.total_macs,
             "bottleneck_rows": [row.macs for row in sr.rows]}
 
@@ -214,8 +214,8 @@ def pooling(args):
             "no weights that could mix maps.")
     c, changed = 4, 2
     x = mg.randn(1, c, 8, 8)
-    x2 = Tensor(x.data.copy())
-    x2.data[:, changed] += mg.randn(8, 8).data
+    x2 = Tensor(x.numpy().copy())
+    x2.numpy()[:, changed] += mg.randn(8, 8).numpy()
     layers = {"MaxPool2d(2)": nn.MaxPool2d(2), "AvgPool2d(2)": nn.AvgPool2d(2),
               f"Conv2d({c}, {c}, 1), for contrast": nn.Conv2d(c, c, 1)}
     print(f"x {tuple(x.shape)}; change input map {changed} only. "
@@ -223,7 +223,7 @@ def pooling(args):
     rows, results = [], {}
     for name, layer in layers.items():
         with mg.no_grad():
-            delta = np.abs(layer(x2).data - layer(x).data).reshape(c, -1).max(axis=1)
+            delta = np.abs(layer(x2).numpy() - layer(x).numpy()).reshape(c, -1).max(axis=1)
         results[name] = [int(i) for i in np.nonzero(delta)[0]]
         rows.append([name] + [f"{d:.3f}" for d in delta]
                     + [", ".join(map(str, results[name])), summary(layer, (1, c, 8, 8)).total_params])
@@ -260,9 +260,9 @@ def conv3d(args):
     conv64 = nn.Conv3d(1, 1, k).double()
     x = mg.randn(1, 1, ds, hh, ww, dtype=np.float64)
     with mg.no_grad():
-        y = conv64(x).data[0, 0]
-    w, b = conv64.weight.data[0, 0], conv64.bias.data[0]
-    windows = np.lib.stride_tricks.sliding_window_view(x.data[0, 0], k)  # a view, no copy
+        y = conv64(x).numpy()[0, 0]
+    w, b = conv64.weight.numpy()[0, 0], conv64.bias.numpy()[0]
+    windows = np.lib.stride_tricks.sliding_window_view(x.numpy()[0, 0], k)  # a view, no copy
     order = mg.random.generator().permutation(y.size)
     shuffled = np.full(y.shape, np.nan)
     chunks = np.array_split(order, min(args.chunks, y.size))
@@ -275,7 +275,7 @@ def conv3d(args):
     print(f"  slice output {(1, 1) + y.shape}; every position filled: "
           f"{not np.isnan(shuffled).any()}; max |diff| = {max_diff(shuffled, y):.1e}")
     pos = tuple(int(i) for i in np.unravel_index(order[0], y.shape))
-    patch = x.data[0, 0][tuple(slice(i, i + kk) for i, kk in zip(pos, k))]
+    patch = x.numpy()[0, 0][tuple(slice(i, i + kk) for i, kk in zip(pos, k))]
     print(f"  e.g. output {pos} = sum(w * x[{pos[0]}:{pos[0] + k[0]}, {pos[1]}:{pos[1] + k[1]}, "
           f"{pos[2]}:{pos[2] + k[2]}]) + b = {np.sum(w * patch) + b:+.6f} "
           f"(F.conv3d: {y[pos]:+.6f})")

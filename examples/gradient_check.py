@@ -231,11 +231,11 @@ def step_size(args):
     for i in np.ndindex(W0.shape):
         (h_row,) = mg.autograd.grad(g[i], W, create_graph=True)      # row i of the Hessian
         (t_row,) = mg.autograd.grad(h_row[i], W, retain_graph=True)
-        third[i] = t_row.data[i]
-    g = g.data
+        third[i] = t_row.numpy()[i]
+    g = g.numpy()
     W32 = mg.tensor(W0.astype(np.float32), requires_grad=True)
     (g32,) = mg.autograd.grad(loss(W32, np.float32), W32)
-    g32_error = np.linalg.norm(g32.data - g) / np.linalg.norm(g)
+    g32_error = np.linalg.norm(g32.numpy() - g) / np.linalg.norm(g)
 
     def central_differences(dtype, h):
         w = W0.astype(dtype)
@@ -343,22 +343,22 @@ def hessian_vector_product(args):
     t0 = time.perf_counter()
     grads = mg.autograd.grad(F.cross_entropy(model(x), y), params, create_graph=True)
     dot = sum((g * mg.tensor(a)).sum() for g, a in zip(grads, v))       # <grad, v>, with a graph
-    hv = np.concatenate([h.data.ravel() for h in mg.autograd.grad(dot, params)])
+    hv = np.concatenate([h.numpy().ravel() for h in mg.autograd.grad(dot, params)])
     seconds = time.perf_counter() - t0
 
     def gradient():
         gs = mg.autograd.grad(F.cross_entropy(model(x), y), params)
-        return np.concatenate([g.data.ravel() for g in gs])
+        return np.concatenate([g.numpy().ravel() for g in gs])
 
     # central differences of the gradient along v: (g(w + hv) - g(w - hv)) / 2h
-    h, original = args.hvp_eps, [p.data.copy() for p in params]
+    h, original = args.hvp_eps, [p.numpy().copy() for p in params]
     differences = []
     for step in (h, -h):
         for p, w, a in zip(params, original, v):
-            p.data[...] = w + step * a
+            p.numpy()[...] = w + step * a
         differences.append(gradient())
     for p, w in zip(params, original):
-        p.data[...] = w
+        p.numpy()[...] = w
     numerical = (differences[0] - differences[1]) / (2 * h)
     rel = float(np.linalg.norm(hv - numerical) / np.linalg.norm(hv))
     vec = np.concatenate([a.ravel() for a in v])
@@ -395,9 +395,9 @@ def value_and_grad(fn, x0, hessian=False):
     y = fn(x)
     (g,) = mg.autograd.grad(y, x, create_graph=hessian)
     if not hessian:
-        return y.item(), g.data, None
-    H = np.stack([mg.autograd.grad(g[i], x, retain_graph=True)[0].data for i in range(len(x0))])
-    return y.item(), g.data, H
+        return y.item(), g.numpy(), None
+    H = np.stack([mg.autograd.grad(g[i], x, retain_graph=True)[0].numpy() for i in range(len(x0))])
+    return y.item(), g.numpy(), H
 
 
 def minimise(fn, x0, second_order, tol, max_iters, alpha=0.1, beta=0.7):

@@ -77,14 +77,14 @@ def conv_feature_maps(model, image):
     for name, module in model.named_modules():
         if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
             handles.append(module.register_forward_hook(
-                lambda m, args, out, name=name: captured.append((name, m, out.data[0].copy()))))
+                lambda m, args, out, name=name: captured.append((name, m, out.numpy()[0].copy()))))
     try:
         with mg.no_grad():
             logits = model(image.reshape(1, *image.shape))
     finally:
         for h in handles:
             h.remove()
-    return int(logits.data.argmax()), captured
+    return int(logits.numpy().argmax()), captured
 
 
 def grid(plt, images, titles, suptitle, cmap, symmetric=False, columns=8):
@@ -108,7 +108,7 @@ def grid(plt, images, titles, suptitle, cmap, symmetric=False, columns=8):
 
 
 def draw_filters(plt, layer, name, path):
-    w = layer.weight.data                       # (out_channels, in_channels, kH, kW)
+    w = layer.weight.numpy()                       # (out_channels, in_channels, kH, kW)
     # A first layer sees one input map (greyscale), so each filter is one 2-D kernel; with
     # several input maps show each filter's mean over them.
     kernels = w[:, 0] if w.shape[1] == 1 else w.mean(axis=1)
@@ -200,7 +200,7 @@ def main(argv=None):
     written.append(out / "filters.png")
     for number, (name, layer, maps) in enumerate(captured, start=1):
         path = out / f"feature_maps_conv{number}.png"
-        draw_feature_maps(plt, image.data, label, prediction, number, name, layer, maps, path)
+        draw_feature_maps(plt, image.numpy(), label, prediction, number, name, layer, maps, path)
         written.append(path)
     if history:
         draw_curves(plt, history, out / "curves.png")

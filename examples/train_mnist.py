@@ -71,7 +71,7 @@ def evaluate(model, dataset, batch_size=1000):
         for images, labels in DataLoader(dataset, batch_size=batch_size):
             logits = model(images)
             total_loss += F.cross_entropy(logits, labels, reduction="sum").item()
-            correct += int((logits.data.argmax(1) == labels.data).sum())
+            correct += int((logits.numpy().argmax(1) == labels.numpy()).sum())
     return total_loss / len(dataset), correct / len(dataset)
 
 
@@ -89,7 +89,7 @@ def train_one_epoch(model, loader, optimizer, scheduler, epoch, epochs):
         scheduler.step()
         n = len(labels)
         loss_sum += loss.item() * n
-        correct += int((logits.data.argmax(1) == labels.data).sum())
+        correct += int((logits.numpy().argmax(1) == labels.numpy()).sum())
         seen += n
         bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}",
                         lr=f"{scheduler.get_last_lr()[0]:.4f}", refresh=False)

@@ -84,7 +84,7 @@ def stack(tensors, dim=0):
 def where(condition, input, other):
     """Elementwise choice: ``input`` where ``condition`` holds, else ``other``."""
     if isinstance(condition, Tensor):
-        condition = condition.data
+        condition = condition._array
     ref = input if isinstance(input, Tensor) else other
     if isinstance(ref, Tensor):
         input, other = ref._operand(input), ref._operand(other)

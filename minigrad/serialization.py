@@ -99,7 +99,7 @@ def save(obj, path):
 def _encode(value, arrays, name):
     """The JSON-able description of ``value``; arrays go into ``arrays`` under a name."""
     if isinstance(value, Tensor):
-        return {"__tensor__": _add_array(arrays, name, value.data),
+        return {"__tensor__": _add_array(arrays, name, value._array),
                 "requires_grad": value.requires_grad}
     if isinstance(value, np.ndarray):
         return {"__ndarray__": _add_array(arrays, name, value)}
@@ -142,10 +142,22 @@ def _add_array(arrays, name, array):
 
 
 # ---- load ------------------------------------------------------------------------------------
-def load(path):
+def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None):
     """Read a checkpoint written by ``save``; returns the same kinds of values that were
-    saved (numpy arrays stay numpy arrays, Tensors come back as Tensors)."""
-    path = os.fspath(path)
+    saved (numpy arrays stay numpy arrays, Tensors come back as Tensors).
+
+    PyTorch's arguments are accepted where they mean something here:
+
+    * ``weights_only``: minigrad checkpoints hold data only and loading never unpickles
+      code, so every load is what PyTorch calls ``weights_only=True``. ``False`` is
+      accepted and changes nothing (there is no code to allow).
+    * ``map_location``: everything loads onto the CPU, the only device, so None, ``'cpu'``,
+      ``'cpu:0'``, a CPU device object, or a dict mapping devices to the CPU
+      (``{'cuda:0': 'cpu'}``) are accepted; any other device is an error.
+    * ``pickle_module`` must be None and ``mmap`` None or False (no pickle, no memory map).
+    """
+    _check_load_options(map_location, pickle_module, weights_only, mmap)
+    path = os.fspath(f)
     if not os.path.exists(path):
         raise FileNotFoundError(f"mg.load: no such file: '{path}'")
     if not zipfile.is_zipfile(path):
@@ -173,6 +185,38 @@ def load(path):
             return _decode(header["object"], archive)
         except damaged as e:
             raise ValueError(f"mg.load: '{path}' is damaged: {type(e).__name__}: {e}") from e
+
+
+def _is_cpu(device):
+    """True for 'cpu', 'cpu:0' and device objects of type 'cpu' (``torch.device('cpu')``,
+    minigrad's own)."""
+    if not isinstance(device, str):
+        device = getattr(device, "type", None)
+        if not isinstance(device, str):
+            return False
+    return device.strip().split(":")[0] == "cpu"
+
+
+def _check_load_options(map_location, pickle_module, weights_only, mmap):
+    if weights_only is not None and not isinstance(weights_only, bool):
+        raise TypeError(f"mg.load: weights_only must be True or False, got {weights_only!r}")
+    if pickle_module is not None:
+        raise ValueError("mg.load: pickle_module is not supported: minigrad checkpoints are "
+                         ".npz archives read without pickle; pass pickle_module=None")
+    if mmap:
+        raise ValueError("mg.load: mmap=True is not supported for minigrad's .npz "
+                         "checkpoints; pass mmap=None")
+    if map_location is None or _is_cpu(map_location):
+        return
+    if isinstance(map_location, dict) and all(_is_cpu(v) for v in map_location.values()):
+        return
+    if callable(map_location):
+        raise ValueError("mg.load: map_location as a function is not supported (minigrad "
+                         "has no storages to map); everything loads onto the CPU, so pass "
+                         "map_location='cpu' or None")
+    raise ValueError(f"mg.load: map_location={map_location!r} asks for a device minigrad does not "
+                     "have: it runs on the CPU only, and every checkpoint loads there; pass "
+                     "map_location='cpu' or None")
 
 
 def _decode(node, archive):

@@ -40,7 +40,7 @@ counted at its first call) and the MACs of this call."""
 def _numel(t):
     """Number of elements of a Tensor or of a shape tuple; None for anything else."""
     if isinstance(t, Tensor):
-        return int(t.data.size)
+        return int(t._array.size)
     if isinstance(t, tuple) and all(isinstance(d, (int, np.integer)) for d in t):
         return int(np.prod(t, dtype=np.int64))
     return None
@@ -160,7 +160,7 @@ def summary(model, input_shape, dtype=np.float32):
         own = 0
         if id(module) not in counted:
             counted.add(id(module))
-            own = sum(p.data.size for p in module.parameters(recurse=False))
+            own = sum(p._array.size for p in module.parameters(recurse=False))
         if isinstance(output, Tensor):
             shape = tuple(output.shape)
         elif isinstance(output, (tuple, list)):
@@ -195,6 +195,6 @@ def summary(model, input_shape, dtype=np.float32):
 
     params = list(model.parameters())
     return Summary(type(model).__name__, shapes if several else shapes[0], rows,
-                   total_params=sum(p.data.size for p in params),
-                   trainable_params=sum(p.data.size for p in params if p.requires_grad),
+                   total_params=sum(p._array.size for p in params),
+                   trainable_params=sum(p._array.size for p in params if p.requires_grad),
                    dtype=np.dtype(dtype).name)

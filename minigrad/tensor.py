@@ -21,7 +21,7 @@ def _as_array(data, dtype=None):
     """numpy array for ``data``: Python floats become float32, ints int64, numpy arrays keep
     their dtype (as ``torch.tensor(ndarray)`` does); ``dtype`` overrides."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._array
     if isinstance(data, np.ndarray):
         arr = data
     else:
@@ -43,21 +43,21 @@ _KIND_RANK = {"b": _BOOL, "u": _INT, "i": _INT, "f": _FLOAT}
 def _kind_rank(x):
     """Promotion kind of a Tensor or a Python scalar operand."""
     if isinstance(x, Tensor):
-        return _KIND_RANK.get(x.data.dtype.kind, _OTHER)
+        return _KIND_RANK.get(x._array.dtype.kind, _OTHER)
     if isinstance(x, bool):
         return _BOOL
     return _INT if isinstance(x, int) else _FLOAT
 
 
 class Tensor:
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__weakref__")
+    __slots__ = ("_array", "grad", "requires_grad", "grad_fn", "__weakref__")
     __array_priority__ = 1000  # so ndarray + Tensor defers to Tensor.__radd__
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = _as_array(data, dtype)
-        if requires_grad and not np.issubdtype(self.data.dtype, np.floating):
+        self._array = _as_array(data, dtype)
+        if requires_grad and not np.issubdtype(self._array.dtype, np.floating):
             raise RuntimeError(
-                f"Tensor: only floating point tensors can require gradients, got dtype {self.data.dtype}")
+                f"Tensor: only floating point tensors can require gradients, got dtype {self._array.dtype}")
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
@@ -66,24 +66,38 @@ class Tensor:
     def _from_op(cls, data, ctx):
         """Wrap an op's output array without the checks of ``__init__`` (hot path)."""
         t = object.__new__(Tensor)
-        t.data = data if isinstance(data, np.ndarray) else np.asarray(data)
+        t._array = data if isinstance(data, np.ndarray) else np.asarray(data)
         t.grad = None
         t.requires_grad = ctx is not None
         t.grad_fn = ctx
         return t
 
+    # ---- .data, as in PyTorch ----------------------------------------------------------
+    @property
+    def data(self):
+        """The values as a new Tensor sharing this one's memory, outside autograd (no
+        ``grad_fn``, not requiring grad), as PyTorch's ``.data``: ``p.data -= lr * p.grad``
+        updates ``p`` in place, ``out.data.max(1)`` reads without recording. The numpy
+        array itself is ``t.numpy()``. (Unlike PyTorch, an in-place change through ``.data``
+        of values a graph saved for backward is caught there, as through ``detach()``.)"""
+        return Tensor._from_op(self._array, None)
+
+    @data.setter
+    def data(self, value):
+        self._array = value._array if isinstance(value, Tensor) else _as_array(value)
+
     # ---- plain properties -------------------------------------------------------------
     @property
     def shape(self):
-        return self.data.shape
+        return self._array.shape
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._array.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._array.dtype
 
     @property
     def is_leaf(self):
@@ -94,39 +108,58 @@ class Tensor:
         return self.permute(*reversed(range(self.ndim)))
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._array.shape if dim is None else self._array.shape[dim]
 
     def numel(self):
-        return self.data.size
+        return self._array.size
 
     def dim(self):
-        return self.data.ndim
+        return self._array.ndim
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     def numpy(self):
-        return self.data
+        return self._array
 
     def __array__(self, dtype=None, copy=None):
         if copy:   # np.array(t) asks for a copy (numpy >= 2 passes copy=True); asarray does not
-            return np.array(self.data, dtype=dtype, copy=True)
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+            return np.array(self._array, dtype=dtype, copy=True)
+        return self._array if dtype is None else self._array.astype(dtype, copy=False)
 
     def item(self):
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ValueError(f"item(): only a one-element tensor can be converted to a Python "
                              f"scalar, this one has shape {self.shape}")
-        return self.data.item()
+        return self._array.item()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        """A one-element integer tensor used as an index (``lst[t]``, ``range(t)``)."""
+        if self._array.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors of a single element can be converted to an "
+                            f"index, got dtype {self.dtype} and shape {self.shape}")
+        return int(self.item())
+
+    def __format__(self, spec):
+        """``f"{loss:.4f}"`` formats a one-element tensor as its number, as PyTorch."""
+        if self._array.size == 1 and spec:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
 
     def tolist(self):
-        return self.data.tolist()
+        return self._array.tolist()
 
     def detach(self):
         """A new leaf sharing the same data, cut off from the graph."""
-        return Tensor._from_op(self.data, None)
+        return Tensor._from_op(self._array, None)
 
     def requires_grad_(self, requires_grad=True):
         if not self.is_leaf:
@@ -134,7 +167,7 @@ class Tensor:
                 return self            # it already requires grad, as PyTorch allows
             raise RuntimeError("requires_grad_(False): only leaf tensors can stop requiring "
                                "grad; use detach() to cut a tensor from the graph")
-        if requires_grad and not np.issubdtype(self.data.dtype, np.floating):
+        if requires_grad and not np.issubdtype(self._array.dtype, np.floating):
             raise RuntimeError(f"only floating point tensors can require gradients, got {self.dtype}")
         self.requires_grad = requires_grad
         return self
@@ -161,7 +194,7 @@ class Tensor:
         is cut from the graph, as only float tensors can require grad)."""
         dtype = np.dtype(dtype)
         if not np.issubdtype(dtype, np.floating):
-            return Tensor._from_op(self.data.astype(dtype), None)
+            return Tensor._from_op(self._array.astype(dtype), None)
         return ops.elementwise.Cast.apply(self, dtype=dtype)
 
     type = to
@@ -169,15 +202,95 @@ class Tensor:
     def clone(self):
         return ops.elementwise.Cast.apply(self, dtype=self.dtype, copy=True)
 
+    # ---- in-place ops: see _inplace -----------------------------------------------------
+    def add_(self, other, alpha=1):
+        return self._inplace("add_", lambda: self + (other if alpha == 1 else other * alpha))
+
+    def sub_(self, other, alpha=1):
+        return self._inplace("sub_", lambda: self - (other if alpha == 1 else other * alpha))
+
+    def mul_(self, other):
+        return self._inplace("mul_", lambda: self * other)
+
+    def div_(self, other):
+        return self._inplace("div_", lambda: self / other)
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace("clamp_", lambda: self.clamp(min, max))
+
+    clip_ = clamp_
+
+    def relu_(self):
+        return self._inplace("relu_", lambda: self.relu())
+
+    def fill_(self, value):
+        """Every element set to ``value`` (a number or a one-element Tensor)."""
+        if isinstance(value, Tensor):
+            value = value.to(self.dtype) if value.dtype != self.dtype else value
+        else:
+            value = np.asarray(value).astype(self.dtype)
+        everywhere = np.ones(self.shape, dtype=bool)
+        return self._inplace("fill_", lambda: ops.movement.Where.apply(everywhere, value, self))
+
     def zero_(self):
-        self.data[...] = 0
+        return self.fill_(0)
+
+    def copy_(self, src):
+        """``src``'s values (broadcast to this shape, cast to this dtype) written into this
+        tensor; the gradient flows to ``src``."""
+        if not isinstance(src, Tensor):
+            src = Tensor(_as_array(src, self.dtype))
+        everywhere = np.ones(self.shape, dtype=bool)
+        return self._inplace("copy_", lambda: ops.movement.Where.apply(everywhere, src.to(self.dtype)
+                                                                      if src.dtype != self.dtype
+                                                                      else src, self))
+
+    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
+
+    def _inplace(self, name, compute):
+        """An in-place op, PyTorch's rules. ``compute()`` gives the result out of place.
+
+        * On a leaf that requires grad, while grad mode is on: an error (PyTorch's), since
+          the leaf's gradient would no longer mean anything; parameter updates run under
+          ``no_grad``.
+        * When the op is not recorded (grad mode off, or nothing requires grad) the result
+          is written into this tensor's array -- every view and ``.data`` alias sees it --
+          and the array's version goes up: a graph that saved the old values refuses to use
+          them in backward (``autograd/function.py``), never a silently wrong gradient.
+        * When it is recorded, the tensor takes on the result and its ``grad_fn``, as
+          PyTorch rebases a tensor's history; the old values stay where the graph saved
+          them. (Difference from PyTorch: views and ``.data`` aliases taken before then keep
+          the old values.)
+        """
+        if self.requires_grad and self.grad_fn is None and _grad_mode.enabled:
+            raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an "
+                               "in-place operation; update it under mg.no_grad() (as optimizers "
+                               "do) or use the out-of-place op (x = x + y)")
+        out = compute()
+        if out.shape != self.shape:
+            raise RuntimeError(f"{name}: the result has shape {out.shape}, which cannot be "
+                               f"written into a tensor of shape {self.shape} in place")
+        if out.grad_fn is not None:
+            if out.dtype != self.dtype:
+                out = out.to(self.dtype)
+            self._array, self.grad_fn, self.requires_grad = out._array, out.grad_fn, True
+            return self
+        try:
+            np.copyto(self._array, out._array, casting="same_kind")
+        except TypeError:
+            raise RuntimeError(f"{name}: result type {out.dtype} can't be cast to the desired "
+                               f"output type {self.dtype}") from None
+        except ValueError as e:   # a read-only array (a broadcast view, MNIST's shared data)
+            raise RuntimeError(f"{name}: cannot write into this tensor in place ({e}); "
+                               "use the out-of-place op, or .clone() it first") from None
+        _bump_version(self._array)
         return self
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
+        body = np.array2string(self._array, separator=", ", precision=4, prefix="tensor(")
         extra = ""
-        if self.data.dtype != DEFAULT_DTYPE and self.data.dtype != np.int64:
-            extra += f", dtype={self.data.dtype}"
+        if self._array.dtype != DEFAULT_DTYPE and self._array.dtype != np.int64:
+            extra += f", dtype={self._array.dtype}"
         if self.grad_fn is not None:
             extra += f", grad_fn={self.grad_fn!r}"
         elif self.requires_grad:
@@ -187,9 +300,9 @@ class Tensor:
     __hash__ = object.__hash__  # __eq__ is elementwise, so hash by identity as PyTorch does
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is ambiguous")
-        return bool(self.data)
+        if self._array.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self._array.size} elements is ambiguous")
+        return bool(self._array)
 
     # ---- autograd -----------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -223,8 +336,8 @@ class Tensor:
         integer as the integer dtype. With ``true_division``, integers divide as float32
         (numpy: float64). Operands of the same kind keep numpy's rules."""
         other = self._operand(other)
-        if self.data.dtype.kind == "f" and (       # the common case, kept fast
-                type(other) in (float, int) or (type(other) is Tensor and other.data.dtype.kind == "f")):
+        if self._array.dtype.kind == "f" and (       # the common case, kept fast
+                type(other) in (float, int) or (type(other) is Tensor and other._array.dtype.kind == "f")):
             return self, other
         ra, rb = _kind_rank(self), _kind_rank(other)
         a = self
@@ -285,16 +398,10 @@ class Tensor:
     def __pos__(self):
         return self
 
-    def __iadd__(self, other):
-        raise RuntimeError("in-place operators on tensors are not supported by minigrad's "
-                           "autograd; write x = x + y (or update x.data for a parameter step)")
-
-    __isub__ = __imul__ = __itruediv__ = __iadd__
-
     # comparisons: non-differentiable boolean tensors
     def _compare(self, other, op):
-        other = other.data if isinstance(other, Tensor) else other
-        return Tensor._from_op(op(self.data, other), None)
+        other = other._array if isinstance(other, Tensor) else other
+        return Tensor._from_op(op(self._array, other), None)
 
     def __eq__(self, other):
         return self._compare(other, np.equal)
@@ -320,8 +427,13 @@ class Tensor:
         return ops.movement.Index.apply(self, index=_unwrap_index(index))
 
     def __setitem__(self, index, value):
-        raise RuntimeError("in-place assignment into a tensor is not supported by minigrad's "
-                           "autograd; build the result with mg.where or mg.cat, or edit .data directly")
+        """``t[index] = value``, an in-place op (see ``_inplace``); recorded, the gradient
+        flows to ``value`` at ``index`` and to ``t`` everywhere else."""
+        index = _unwrap_index(index)
+        if not isinstance(value, Tensor):
+            value = Tensor(_as_array(value, self.dtype))
+        self._inplace("__setitem__", lambda: ops.movement.IndexPut.apply(
+            self, value.to(self.dtype) if value.dtype != self.dtype else value, index=index))
 
     # elementwise math
     add = __add__
@@ -391,10 +503,10 @@ class Tensor:
         return ops.reduce.max_or_min(self, dim, keepdim, largest=False)
 
     def argmax(self, dim=None, keepdim=False):
-        return Tensor._from_op(_arg_reduce(np.argmax, self.data, dim, keepdim), None)
+        return Tensor._from_op(_arg_reduce(np.argmax, self._array, dim, keepdim), None)
 
     def argmin(self, dim=None, keepdim=False):
-        return Tensor._from_op(_arg_reduce(np.argmin, self.data, dim, keepdim), None)
+        return Tensor._from_op(_arg_reduce(np.argmin, self._array, dim, keepdim), None)
 
     def softmax(self, dim):
         return ops.reduce.Softmax.apply(self, dim=dim)
@@ -489,11 +601,45 @@ def _arg_reduce(fn, data, dim, keepdim):
 def _unwrap_index(index):
     """Tensors inside an index are used through their arrays."""
     if isinstance(index, Tensor):
-        return index.data
+        return index._array
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return tuple(i._array if isinstance(i, Tensor) else i for i in index)
     return index
 
 
+# ---- version counters -------------------------------------------------------------------
+# An in-place write bumps the version of the memory it wrote to, kept per owning array (a
+# view's ``base``), so views and aliases share it as PyTorch's tensors share theirs. A graph
+# records the version of each array it saves and checks it in backward.
+_versions = {}     # id(owning array) -> [weak reference to it, version]
+
+
+def _owner(a):
+    return a.base if isinstance(a.base, np.ndarray) else a
+
+
+def _version(a):
+    """How many in-place writes the memory of array ``a`` has had (0: none)."""
+    if not _versions:
+        return 0
+    owner = _owner(a)
+    entry = _versions.get(id(owner))
+    return entry[1] if entry is not None and entry[0]() is owner else 0
+
+
+def _bump_version(a):
+    owner = _owner(a)
+    key = id(owner)
+    entry = _versions.get(key)
+    if entry is None or entry[0]() is not owner:
+        try:
+            ref = weakref.ref(owner, lambda _, key=key: _versions.pop(key, None))
+        except TypeError:          # memory not owned by an ndarray: not tracked
+            return
+        entry = _versions[key] = [ref, 0]
+    entry[1] += 1
+
+
 from . import ops  # noqa: E402  (ops need Tensor defined; Tensor methods need ops at call time)
+from .autograd import grad_mode as _grad_mode  # noqa: E402
 from .autograd import graph as _graph  # noqa: E402  (the walk needs Tensor defined too)

@@ -28,11 +28,11 @@ def test_second_derivative_by_backward_twice():
     y.backward(create_graph=True)
     g = x.grad                                       # 3x²sin x + x³cos x, with a graph
     assert g.grad_fn is not None and g.requires_grad
-    d = x.data
-    np.testing.assert_allclose(g.data, 3 * d ** 2 * np.sin(d) + d ** 3 * np.cos(d))
+    d = x.numpy()
+    np.testing.assert_allclose(g.numpy(), 3 * d ** 2 * np.sin(d) + d ** 3 * np.cos(d))
     x.grad = None
     g.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 6 * d * np.sin(d) + 6 * d ** 2 * np.cos(d)
+    np.testing.assert_allclose(x.grad.numpy(), 6 * d * np.sin(d) + 6 * d ** 2 * np.cos(d)
                                - d ** 3 * np.sin(d))
 
 
@@ -41,7 +41,7 @@ def test_retain_graph_defaults_to_create_graph():
     y = (x * x).sum()
     y.backward(create_graph=True)
     y.backward(create_graph=True)                    # the graph was kept
-    np.testing.assert_allclose(x.grad.data, 4 * x.data)
+    np.testing.assert_allclose(x.grad.numpy(), 4 * x.numpy())
     z = (x * x).sum()
     z.backward()
     with pytest.raises(RuntimeError, match="second time"):
@@ -68,8 +68,8 @@ def test_backward_inputs_accumulates_only_into_those():
 def test_grad_returns_a_tuple_and_touches_no_grad():
     x, w = leaf([1.0, 2.0]), leaf([3.0, 4.0])
     gx, gw = mg.autograd.grad((x * w).sum(), (x, w))
-    np.testing.assert_allclose(gx.data, w.data)
-    np.testing.assert_allclose(gw.data, x.data)
+    np.testing.assert_allclose(gx.numpy(), w.numpy())
+    np.testing.assert_allclose(gw.numpy(), x.numpy())
     assert x.grad is None and w.grad is None
 
 
@@ -78,7 +78,7 @@ def test_grad_of_a_non_leaf_and_with_grad_outputs():
     h = x * 2
     y = h * h
     (gh,) = mg.autograd.grad(y, h, grad_outputs=mg.tensor(np.array([1.0, 0.0, 2.0])))
-    np.testing.assert_allclose(gh.data, [4.0, 0.0, 24.0])
+    np.testing.assert_allclose(gh.numpy(), [4.0, 0.0, 24.0])
 
 
 def test_grad_walks_only_the_part_that_reaches_the_inputs():
@@ -129,15 +129,15 @@ def test_hessian_vector_product_and_newton_step():
     v = mg.tensor(np.array([1.0, 2.0, -1.0]))
     (g,) = mg.autograd.grad((x ** 4).sum() / 4 - x.sum(), x, create_graph=True)
     (hv,) = mg.autograd.grad(g, x, grad_outputs=v)
-    np.testing.assert_allclose(hv.data, 3 * x.data ** 2 * v.data)
+    np.testing.assert_allclose(hv.numpy(), 3 * x.numpy() ** 2 * v.numpy())
     # Newton's method converges to x = 1 in a few steps
     z = leaf([2.0, 3.0, 0.5])
     for _ in range(12):
         (g,) = mg.autograd.grad((z ** 4).sum() / 4 - z.sum(), z, create_graph=True)
-        diag = np.stack([mg.autograd.grad(g[i], z, retain_graph=True)[0].data[i]
+        diag = np.stack([mg.autograd.grad(g[i], z, retain_graph=True)[0].numpy()[i]
                          for i in range(3)])
-        z = Tensor(z.data - g.data / diag, requires_grad=True)
-    np.testing.assert_allclose(z.data, 1.0, atol=1e-12)
+        z = Tensor(z.numpy() - g.numpy() / diag, requires_grad=True)
+    np.testing.assert_allclose(z.numpy(), 1.0, atol=1e-12)
 
 
 def test_gradient_penalty_through_a_conv_net_reaches_the_weights():
@@ -149,22 +149,22 @@ def test_gradient_penalty_through_a_conv_net_reaches_the_weights():
     penalty = ((gx * gx).sum() - 1) ** 2
     penalty.backward()
     w = net[0].weight
-    assert w.grad is not None and np.abs(w.grad.data).max() > 0
+    assert w.grad is not None and np.abs(w.grad.numpy()).max() > 0
     # against central differences on one weight
     k, eps = (1, 0, 1, 2), 1e-6
 
     def value():
         with mg.enable_grad():
-            xx = Tensor(x.data, requires_grad=True)
+            xx = Tensor(x.numpy(), requires_grad=True)
             (g,) = mg.autograd.grad(net(xx).sum(), xx)
             return float((((g * g).sum() - 1) ** 2).item())
-    orig = w.data[k]
-    w.data[k] = orig + eps
+    orig = w.numpy()[k]
+    w.numpy()[k] = orig + eps
     plus = value()
-    w.data[k] = orig - eps
+    w.numpy()[k] = orig - eps
     minus = value()
-    w.data[k] = orig
-    np.testing.assert_allclose(w.grad.data[k], (plus - minus) / (2 * eps), rtol=1e-5, atol=1e-8)
+    w.numpy()[k] = orig
+    np.testing.assert_allclose(w.grad.numpy()[k], (plus - minus) / (2 * eps), rtol=1e-5, atol=1e-8)
 
 
 # ---- grad_fn as a node ------------------------------------------------------------------------------
@@ -202,8 +202,8 @@ def test_a_user_function_on_saved_tensors_is_differentiable_to_any_order():
     (g,) = mg.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
     (h,) = mg.autograd.grad(g.sum(), x, create_graph=True)
     (t,) = mg.autograd.grad(h.sum(), x)
-    np.testing.assert_allclose(h.data, 6 * x.data)
-    np.testing.assert_allclose(t.data, [6.0, 6.0])
+    np.testing.assert_allclose(h.numpy(), 6 * x.numpy())
+    np.testing.assert_allclose(t.numpy(), [6.0, 6.0])
 
 
 class ArrayCube(mg.Function):
@@ -267,7 +267,7 @@ def test_once_differentiable_imports_from_where_pytorch_has_it():
 def test_inputs_sharing_one_array_are_told_apart():
     x = leaf([1.0, 2.0])
     (g,) = mg.autograd.grad((x * x.detach()).sum(), x, create_graph=True)
-    np.testing.assert_allclose(g.data, x.data)
+    np.testing.assert_allclose(g.numpy(), x.numpy())
     assert not g.requires_grad                    # d/dx of x·c is c: a constant
 
 
@@ -301,7 +301,7 @@ def test_detect_anomaly_names_the_op_that_made_a_nan_and_its_forward_line():
     assert not mg.autograd.is_anomaly_enabled()
     with np.errstate(divide="ignore", invalid="ignore"):
         (x.sqrt() * 0).sum().backward()          # outside: nan, silently, as in PyTorch
-    assert np.isnan(x.grad.data[1])
+    assert np.isnan(x.grad.numpy()[1])
 
 
 def test_detect_anomaly_attaches_the_forward_stack_to_an_error_in_backward():

@@ -24,8 +24,8 @@ def _bn_reference(x, mean, var, weight, bias, eps=1e-5):
 
 def _with_random_affine(bn, seed=1):
     rng = np.random.default_rng(seed)
-    bn.weight.data[...] = rng.uniform(0.5, 2.0, bn.num_features)
-    bn.bias.data[...] = rng.standard_normal(bn.num_features)
+    bn.weight.numpy()[...] = rng.uniform(0.5, 2.0, bn.num_features)
+    bn.bias.numpy()[...] = rng.standard_normal(bn.num_features)
     return bn
 
 
@@ -38,15 +38,15 @@ def test_training_forward_uses_batch_statistics(cls, shape):
     bn = _with_random_affine(cls(3))
     x = rand(*shape, loc=2.0, scale=3.0)
     out = bn(Tensor(x))
-    ref = _bn_reference(x, x.mean(_axes(x)), x.var(_axes(x)), bn.weight.data, bn.bias.data)
+    ref = _bn_reference(x, x.mean(_axes(x)), x.var(_axes(x)), bn.weight.numpy(), bn.bias.numpy())
     assert out.shape == shape
-    np.testing.assert_allclose(out.data, ref, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10, atol=1e-10)
 
 
 def test_normalised_output_has_zero_mean_unit_variance_per_channel():
     bn = nn.BatchNorm2d(4)
     x = rand(6, 4, 3, 3, loc=5.0, scale=4.0)
-    out = bn(Tensor(x)).data
+    out = bn(Tensor(x)).numpy()
     np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), 0, atol=1e-10)
     np.testing.assert_allclose(out.var(axis=(0, 2, 3)), 1, rtol=1e-4)   # eps shrinks it a bit
 
@@ -64,9 +64,9 @@ def test_running_stats_after_steps_match_hand_computation(cls, shape, momentum):
         assert np.allclose(batch_var_unbiased, x.var(_axes(x), ddof=1))
         mean = (1 - momentum) * mean + momentum * x.mean(_axes(x))
         var = (1 - momentum) * var + momentum * batch_var_unbiased
-    np.testing.assert_allclose(bn.running_mean.data, mean, rtol=1e-12)
-    np.testing.assert_allclose(bn.running_var.data, var, rtol=1e-12)
-    assert bn.num_batches_tracked.data == 3
+    np.testing.assert_allclose(bn.running_mean.numpy(), mean, rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var.numpy(), var, rtol=1e-12)
+    assert bn.num_batches_tracked.numpy() == 3
 
 
 def test_momentum_none_is_a_cumulative_average():
@@ -74,9 +74,9 @@ def test_momentum_none_is_a_cumulative_average():
     batches = [rand(5, 2, seed=s, loc=s) for s in range(4)]
     for x in batches:
         bn(Tensor(x))
-    np.testing.assert_allclose(bn.running_mean.data, np.mean([x.mean(0) for x in batches], 0),
+    np.testing.assert_allclose(bn.running_mean.numpy(), np.mean([x.mean(0) for x in batches], 0),
                                rtol=1e-6)
-    np.testing.assert_allclose(bn.running_var.data,
+    np.testing.assert_allclose(bn.running_var.numpy(),
                                np.mean([x.var(0, ddof=1) for x in batches], 0), rtol=1e-6)
 
 
@@ -86,26 +86,26 @@ def test_eval_uses_running_stats_and_does_not_update_them(cls, shape):
     for s in range(3):
         bn(Tensor(rand(*shape, seed=s, loc=1.0, scale=2.0)))
     bn.eval()
-    rm, rv = bn.running_mean.data.copy(), bn.running_var.data.copy()
+    rm, rv = bn.running_mean.numpy().copy(), bn.running_var.numpy().copy()
     x = rand(*shape, seed=10)
     out = bn(Tensor(x))
-    np.testing.assert_allclose(out.data, _bn_reference(x, rm, rv, bn.weight.data, bn.bias.data),
+    np.testing.assert_allclose(out.numpy(), _bn_reference(x, rm, rv, bn.weight.numpy(), bn.bias.numpy()),
                                rtol=1e-5, atol=1e-6)
-    np.testing.assert_array_equal(bn.running_mean.data, rm)
-    np.testing.assert_array_equal(bn.running_var.data, rv)
-    assert bn.num_batches_tracked.data == 3
+    np.testing.assert_array_equal(bn.running_mean.numpy(), rm)
+    np.testing.assert_array_equal(bn.running_var.numpy(), rv)
+    assert bn.num_batches_tracked.numpy() == 3
     # in eval mode an example's output does not depend on the rest of its batch
-    np.testing.assert_allclose(bn(Tensor(x[:1])).data, out.data[:1], rtol=1e-6)
+    np.testing.assert_allclose(bn(Tensor(x[:1])).numpy(), out.numpy()[:1], rtol=1e-6)
 
 
 def test_eval_differs_from_training_on_the_same_batch():
     bn = nn.BatchNorm1d(3)
     x = Tensor(rand(6, 3, loc=4.0, dtype=np.float32))
-    train_out = bn(x).data
-    eval_out = bn.eval()(x).data
+    train_out = bn(x).numpy()
+    eval_out = bn.eval()(x).numpy()
     assert not np.allclose(train_out, eval_out)
     bn.train()
-    np.testing.assert_allclose(bn(x).data, train_out, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bn(x).numpy(), train_out, rtol=1e-5, atol=1e-6)
 
 
 def test_without_running_stats_batch_statistics_are_used_in_eval_too():
@@ -114,8 +114,8 @@ def test_without_running_stats_batch_statistics_are_used_in_eval_too():
     assert list(bn.state_dict()) == ["weight", "bias"]
     x = rand(2, 3, 4, 4, loc=3.0)
     ref = _bn_reference(x, x.mean((0, 2, 3)), x.var((0, 2, 3)), np.ones(3), np.zeros(3))
-    np.testing.assert_allclose(bn(Tensor(x)).data, ref, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(bn.eval()(Tensor(x)).data, ref, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bn(Tensor(x)).numpy(), ref, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bn.eval()(Tensor(x)).numpy(), ref, rtol=1e-5, atol=1e-6)
 
 
 def test_affine_false_has_no_parameters():
@@ -124,13 +124,13 @@ def test_affine_false_has_no_parameters():
     assert list(bn.state_dict()) == ["running_mean", "running_var", "num_batches_tracked"]
     x = rand(5, 3)
     ref = (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5)
-    np.testing.assert_allclose(bn(Tensor(x)).data, ref, rtol=1e-10)
+    np.testing.assert_allclose(bn(Tensor(x)).numpy(), ref, rtol=1e-10)
 
 
 def test_eps_is_used():
     bn = nn.BatchNorm1d(2, eps=0.5)
     x = rand(4, 2)
-    np.testing.assert_allclose(bn(Tensor(x)).data, (x - x.mean(0)) / np.sqrt(x.var(0) + 0.5))
+    np.testing.assert_allclose(bn(Tensor(x)).numpy(), (x - x.mean(0)) / np.sqrt(x.var(0) + 0.5))
 
 
 # ---- gradients -------------------------------------------------------------------------------
@@ -173,7 +173,7 @@ def test_fused_gradient_matches_composed_ops():
     b = Tensor(rand(3, seed=2), requires_grad=True)
     g = rand(4, 3, 2, 2, seed=5)
     F.batch_norm(x, None, None, w, b, training=True).backward(g)
-    fused = [t.grad.data.copy() for t in (x, w, b)]
+    fused = [t.grad.numpy().copy() for t in (x, w, b)]
     for t in (x, w, b):
         t.grad = None
     mean = x.mean(dim=(0, 2, 3), keepdim=True)
@@ -182,7 +182,7 @@ def test_fused_gradient_matches_composed_ops():
     out = xc / (var + 1e-5).sqrt() * w.reshape(1, 3, 1, 1) + b.reshape(1, 3, 1, 1)
     out.backward(g)
     for f, t in zip(fused, (x, w, b)):
-        np.testing.assert_allclose(f, t.grad.data, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(f, t.grad.numpy(), rtol=1e-9, atol=1e-12)
 
 
 def test_float32_stays_float32():
@@ -196,8 +196,8 @@ def test_float32_stays_float32():
     bn.eval()
     assert bn(x).dtype == np.float32
     # sum over a channel of dL/dx is 0 in training mode (the mean absorbs a constant shift)
-    np.testing.assert_allclose(x.grad.data.sum(axis=(0, 2, 3)), 0, atol=1e-4)
-    np.testing.assert_allclose(bn.bias.grad.data, np.full(3, 4 * 25.0))
+    np.testing.assert_allclose(x.grad.numpy().sum(axis=(0, 2, 3)), 0, atol=1e-4)
+    np.testing.assert_allclose(bn.bias.grad.numpy(), np.full(3, 4 * 25.0))
 
 
 # ---- state dict ------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ def test_state_dict_round_trip_keeps_eval_behaviour():
     b = nn.BatchNorm2d(3)
     b.load_state_dict(sd)
     x = Tensor(rand(2, 3, 4, 4, seed=9, dtype=np.float32))
-    np.testing.assert_array_equal(a.eval()(x).data, b.eval()(x).data)
+    np.testing.assert_array_equal(a.eval()(x).numpy(), b.eval()(x).numpy())
     with pytest.raises(RuntimeError, match="size mismatch for running_mean"):
         nn.BatchNorm2d(4).load_state_dict(sd)
 
@@ -232,7 +232,7 @@ def test_bad_input_errors_name_layer_and_shapes():
     bn = nn.BatchNorm1d(3)
     with pytest.raises(ValueError):
         bn(mg.zeros(1, 3))
-    assert bn.num_batches_tracked.data == 0          # a refused batch changes nothing
+    assert bn.num_batches_tracked.numpy() == 0          # a refused batch changes nothing
     assert bn.eval()(mg.zeros(1, 3)).shape == (1, 3)  # one example is fine in eval mode
     with pytest.raises(ValueError, match="num_features must be a positive int"):
         nn.BatchNorm2d(0)

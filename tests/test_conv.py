@@ -99,7 +99,7 @@ def check_values_and_gradients(cfg, x=None):
     x = cfg["x"] if x is None else x
     xt, w = Tensor(x, requires_grad=True), Tensor(cfg["w"], requires_grad=True)
     b = None if cfg["b"] is None else Tensor(cfg["b"], requires_grad=True)
-    np.testing.assert_allclose(run(cfg, xt, w, b).data, reference(cfg, x), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(run(cfg, xt, w, b).numpy(), reference(cfg, x), rtol=1e-10, atol=1e-10)
     assert mg.gradcheck(lambda x, w, b: run(cfg, x, w, b), (xt, w, b))
 
 
@@ -112,7 +112,7 @@ def test_forward_matches_reference(seed):
     ref = reference(cfg)
     assert out.shape == ref.shape
     assert out.dtype == np.float64
-    np.testing.assert_allclose(out.data, ref, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("nd", [1, 2, 3])
@@ -125,10 +125,10 @@ def test_float32_in_float32_out_and_grads(nd):
     out.sum().backward()
     for t in (x, conv.weight, conv.bias):
         assert t.grad.dtype == np.float32
-    ref = conv_reference(x.data.astype(np.float64), conv.weight.data.astype(np.float64),
-                         conv.bias.data.astype(np.float64), (2,) * nd, ((1, 1),) * nd,
+    ref = conv_reference(x.numpy().astype(np.float64), conv.weight.numpy().astype(np.float64),
+                         conv.bias.numpy().astype(np.float64), (2,) * nd, ((1, 1),) * nd,
                          (1,) * nd, 1)
-    np.testing.assert_allclose(out.data, ref, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-4, atol=1e-5)
 
 
 def test_same_padding_with_even_kernel_is_asymmetric_like_pytorch():
@@ -138,7 +138,7 @@ def test_same_padding_with_even_kernel_is_asymmetric_like_pytorch():
     assert out.shape == (1, 3, 7, 8)
     # total padding 3 rows: 1 above, 2 below; 1 column: 0 left, 1 right
     ref = conv_reference(x, w, None, (1, 1), ((1, 2), (0, 1)), (1, 1), 1)
-    np.testing.assert_allclose(out.data, ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-12, atol=1e-12)
 
 
 def test_unbatched_input_as_pytorch():
@@ -146,7 +146,7 @@ def test_unbatched_input_as_pytorch():
     x = mg.randn(3, 10)
     out = conv(x)
     assert out.shape == (5, 8)
-    np.testing.assert_allclose(out.data, conv(x.reshape(1, 3, 10)).data[0], rtol=1e-6)
+    np.testing.assert_allclose(out.numpy(), conv(x.reshape(1, 3, 10)).numpy()[0], rtol=1e-6)
 
 
 def test_no_graph_under_no_grad():
@@ -181,7 +181,7 @@ def test_both_im2col_column_layouts(nd, stride, flat):
     f = lambda x, w, b: CONV[nd](x, w, b, stride=stride, padding=1, dilation=dilation, groups=2)
     out = f(Tensor(x), Tensor(w), Tensor(b))
     ref = conv_reference(x, w, b, stride, pads, dilation, 2)
-    np.testing.assert_allclose(out.data, ref, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10, atol=1e-10)
     assert mg.gradcheck(f, (Tensor(x, requires_grad=True), Tensor(w, requires_grad=True),
                             Tensor(b, requires_grad=True)))
 
@@ -258,12 +258,12 @@ def test_every_output_map_depends_on_every_input_map():
     mg.manual_seed(0)
     conv = nn.Conv2d(3, 4, 5, padding=2)
     x = np.random.default_rng(0).standard_normal((1, 3, 8, 8)).astype(np.float32)
-    out = conv(Tensor(x)).data
+    out = conv(Tensor(x)).numpy()
     assert out.shape == (1, 4, 8, 8)
     for c in range(3):
         x2 = x.copy()
         x2[0, c] += 1.0
-        changed = np.abs(conv(Tensor(x2)).data - out).reshape(4, -1).max(axis=1)
+        changed = np.abs(conv(Tensor(x2)).numpy() - out).reshape(4, -1).max(axis=1)
         assert (changed > 1e-3).all(), f"input map {c} did not reach every output map"
 
 
@@ -271,18 +271,18 @@ def test_groups_keep_channel_groups_apart():
     conv = nn.Conv2d(4, 6, 3, groups=2)
     assert conv.weight.shape == (6, 2, 3, 3)
     x = np.random.default_rng(0).standard_normal((1, 4, 6, 6)).astype(np.float32)
-    out = conv(Tensor(x)).data
+    out = conv(Tensor(x)).numpy()
     x2 = x.copy()
     x2[0, 3] += 1.0                                  # an input map of the second group
-    diff = np.abs(conv(Tensor(x2)).data - out).reshape(6, -1).max(axis=1)
+    diff = np.abs(conv(Tensor(x2)).numpy() - out).reshape(6, -1).max(axis=1)
     assert (diff[:3] == 0).all() and (diff[3:] > 1e-3).all()
 
 
 def test_1x1_conv_is_a_per_pixel_matrix_product_over_channels():
     conv = nn.Conv2d(5, 3, 1)
     x = np.random.default_rng(0).standard_normal((2, 5, 4, 6)).astype(np.float32)
-    out = conv(Tensor(x)).data
-    W, b = conv.weight.data[:, :, 0, 0], conv.bias.data       # (3, 5), (3,)
+    out = conv(Tensor(x)).numpy()
+    W, b = conv.weight.numpy()[:, :, 0, 0], conv.bias.numpy()       # (3, 5), (3,)
     for n in range(2):
         for h in range(4):
             for w in range(6):
@@ -298,7 +298,7 @@ def test_3d_conv_in_shuffled_order_of_output_positions_equals_the_layer():
     mg.manual_seed(3)
     conv = nn.Conv3d(2, 3, (2, 3, 2), stride=(1, 2, 1), padding=1)
     x = np.random.default_rng(3).standard_normal((2, 2, 4, 5, 3)).astype(np.float32)
-    full = conv(Tensor(x)).data
+    full = conv(Tensor(x)).numpy()
     xp = np.pad(x, [(0, 0), (0, 0)] + [(1, 1)] * 3)
     positions = list(np.ndindex(*full.shape[2:]))
     order = np.random.default_rng(4).permutation(len(positions))
@@ -307,7 +307,7 @@ def test_3d_conv_in_shuffled_order_of_output_positions_equals_the_layer():
         d, h, w = positions[i]
         window = xp[:, :, d:d + 2, 2 * h:2 * h + 3, w:w + 2]      # this output's receptive field
         one = F.conv3d(Tensor(window), conv.weight, conv.bias)    # (2, 3, 1, 1, 1)
-        rebuilt[:, :, d, h, w] = one.data[:, :, 0, 0, 0]
+        rebuilt[:, :, d, h, w] = one.numpy()[:, :, 0, 0, 0]
     np.testing.assert_allclose(rebuilt, full, rtol=1e-5, atol=1e-6)
 
 
@@ -318,12 +318,12 @@ def test_default_init_is_uniform_within_one_over_sqrt_fan_in():
     bound = 1 / math.sqrt(8 * 9)                  # fan_in = in_channels/groups · kH · kW
     for p in (conv.weight, conv.bias):
         assert p.dtype == np.float32
-        assert np.abs(p.data).max() <= bound
-    assert abs(conv.weight.data.std() - bound / math.sqrt(3)) < 0.05 * bound
+        assert np.abs(p.numpy()).max() <= bound
+    assert abs(conv.weight.numpy().std() - bound / math.sqrt(3)) < 0.05 * bound
     mg.manual_seed(0)
-    w1 = nn.Conv2d(16, 32, 3).weight.data
+    w1 = nn.Conv2d(16, 32, 3).weight.numpy()
     mg.manual_seed(0)
-    assert np.array_equal(nn.Conv2d(16, 32, 3).weight.data, w1)
+    assert np.array_equal(nn.Conv2d(16, 32, 3).weight.numpy(), w1)
 
 
 def test_repr_like_pytorch():

@@ -104,7 +104,7 @@ def test_forward_matches_reference(seed):
     out = run(cfg, Tensor(cfg["x"]), Tensor(cfg["w"]), b)
     ref = reference(cfg)
     assert out.shape == ref.shape and out.dtype == np.float64
-    np.testing.assert_allclose(out.data, ref, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10, atol=1e-10)
 
 
 # Hand-picked: each feature alone and together, per dimension; the last ones have
@@ -140,7 +140,7 @@ def case_config(case, seed=0):
 def test_hand_picked_cases_match_reference_and_gradcheck(case):
     cfg = case_config(case)
     x, w, b = leaves(cfg)
-    np.testing.assert_allclose(run(cfg, x, w, b).data, reference(cfg), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(run(cfg, x, w, b).numpy(), reference(cfg), rtol=1e-10, atol=1e-10)
     assert mg.gradcheck(lambda x, w, b: run(cfg, x, w, b), (x, w, b))
 
 
@@ -163,10 +163,10 @@ def test_float32_in_float32_out_and_grads():
     out.sum().backward()
     for t in (x, layer.weight, layer.bias):
         assert t.grad.dtype == np.float32 and t.grad.shape == t.shape
-    ref = conv_transpose_reference(x.data.astype(np.float64), layer.weight.data.astype(np.float64),
-                                   layer.bias.data.astype(np.float64), (2, 2), (1, 1), (1, 1),
+    ref = conv_transpose_reference(x.numpy().astype(np.float64), layer.weight.numpy().astype(np.float64),
+                                   layer.bias.numpy().astype(np.float64), (2, 2), (1, 1), (1, 1),
                                    (1, 1), 1)
-    np.testing.assert_allclose(out.data, ref, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-4, atol=1e-5)
 
 
 def test_unbatched_input_as_pytorch():
@@ -174,11 +174,11 @@ def test_unbatched_input_as_pytorch():
     x, w, b = rng.standard_normal((3, 4)), rng.standard_normal((3, 2, 3)), rng.standard_normal(2)
     out = F.conv_transpose1d(Tensor(x), Tensor(w), Tensor(b), stride=2)
     assert out.shape == (2, 9)
-    np.testing.assert_allclose(out.data, conv_transpose_reference(x[None], w, b, (2,), (0,), (0,),
+    np.testing.assert_allclose(out.numpy(), conv_transpose_reference(x[None], w, b, (2,), (0,), (0,),
                                                                   (1,), 1)[0], rtol=1e-12)
     layer = nn.ConvTranspose2d(3, 5, 2)
     xs = mg.randn(3, 4, 4)
-    np.testing.assert_allclose(layer(xs).data, layer(xs.reshape(1, 3, 4, 4)).data[0], rtol=1e-6)
+    np.testing.assert_allclose(layer(xs).numpy(), layer(xs.reshape(1, 3, 4, 4)).numpy()[0], rtol=1e-6)
 
 
 def test_no_graph_under_no_grad():
@@ -193,7 +193,7 @@ def test_no_graph_under_no_grad():
 def test_gradcheck_input_weight_bias(seed):
     cfg = random_config(seed, small=True)
     x, w, b = leaves(cfg)
-    np.testing.assert_allclose(run(cfg, x, w, b).data, reference(cfg), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(run(cfg, x, w, b).numpy(), reference(cfg), rtol=1e-10, atol=1e-10)
     assert mg.gradcheck(lambda x, w, b: run(cfg, x, w, b), (x, w, b))
 
 
@@ -238,7 +238,7 @@ def test_adjoint_of_convolution(seed):
     start = (slice(None), slice(None)) + tuple(slice(0, n) for n in g.shape[2:])
     assert conv.shape[:2] == g.shape[:2]
     assert all(c >= n for c, n in zip(conv.shape[2:], g.shape[2:]))
-    lhs, rhs = float(np.sum(ct.data * h)), float(np.sum(g * conv.data[start]))
+    lhs, rhs = float(np.sum(ct.numpy() * h)), float(np.sum(g * conv.numpy()[start]))
     assert lhs == pytest.approx(rhs, rel=1e-10, abs=1e-10)
 
 
@@ -251,7 +251,7 @@ def test_is_the_input_gradient_of_conv():
     y.backward(Tensor(g))
     out = F.conv_transpose2d(Tensor(g), Tensor(w), stride=2, padding=1, dilation=(1, 2),
                              groups=2, output_padding=(0, 1))
-    np.testing.assert_allclose(out.data, x.grad.data, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.numpy(), x.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
 # ---- modules ---------------------------------------------------------------------------------
@@ -277,25 +277,25 @@ def test_default_init_bound_uses_the_transposed_fan_in():
     bound = 1 / math.sqrt(8 * 9)
     assert nn.init._calculate_fan_in_and_fan_out(layer.weight) == (8 * 9, 32 * 9)
     for p in (layer.weight, layer.bias):
-        assert np.abs(p.data).max() <= bound
-    assert np.abs(layer.weight.data).max() > 0.95 * bound            # not the smaller 1/sqrt(16*9)
-    assert abs(layer.weight.data.std() - bound / math.sqrt(3)) < 0.05 * bound
+        assert np.abs(p.numpy()).max() <= bound
+    assert np.abs(layer.weight.numpy()).max() > 0.95 * bound            # not the smaller 1/sqrt(16*9)
+    assert abs(layer.weight.numpy().std() - bound / math.sqrt(3)) < 0.05 * bound
     mg.manual_seed(0)
-    w1 = nn.ConvTranspose2d(32, 16, 3).weight.data
+    w1 = nn.ConvTranspose2d(32, 16, 3).weight.numpy()
     mg.manual_seed(0)
-    assert np.array_equal(nn.ConvTranspose2d(32, 16, 3).weight.data, w1)
+    assert np.array_equal(nn.ConvTranspose2d(32, 16, 3).weight.numpy(), w1)
 
 
 def test_module_forward_is_the_functional():
     layer = nn.ConvTranspose3d(2, 4, (2, 1, 3), stride=(1, 2, 2), padding=(0, 1, 1),
                                output_padding=(0, 1, 0), groups=2, dilation=(2, 1, 1))
     x = mg.randn(2, 2, 3, 3, 2)
-    ref = conv_transpose_reference(x.data.astype(np.float64), layer.weight.data.astype(np.float64),
-                                   layer.bias.data.astype(np.float64), (1, 2, 2), (0, 1, 1),
+    ref = conv_transpose_reference(x.numpy().astype(np.float64), layer.weight.numpy().astype(np.float64),
+                                   layer.bias.numpy().astype(np.float64), (1, 2, 2), (0, 1, 1),
                                    (0, 1, 0), (2, 1, 1), 2)
     out = layer(x)
     assert out.shape == ref.shape == (2, 4, 5, 4, 3)
-    np.testing.assert_allclose(out.data, ref, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-5, atol=1e-6)
 
 
 def test_output_size_picks_output_padding():
@@ -306,11 +306,11 @@ def test_output_size_picks_output_padding():
     for size in [(7, 13), (8, 13), (7, 15), (8, 14), [1, 2, 8, 15]]:
         out = layer(x, output_size=size)
         assert out.shape == (1, 2) + tuple(size[-2:])
-        ref = conv_transpose_reference(x.data.astype(np.float64),
-                                       layer.weight.data.astype(np.float64),
-                                       layer.bias.data.astype(np.float64), (2, 3), (1, 1),
+        ref = conv_transpose_reference(x.numpy().astype(np.float64),
+                                       layer.weight.numpy().astype(np.float64),
+                                       layer.bias.numpy().astype(np.float64), (2, 3), (1, 1),
                                        (size[-2] - 7, size[-1] - 13), (1, 1), 1)
-        np.testing.assert_allclose(out.data, ref, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(out.numpy(), ref, rtol=1e-5, atol=1e-6)
     assert layer(x[0], output_size=(2, 8, 14)).shape == (2, 8, 14)        # unbatched: C first
     assert layer.output_padding == (0, 0)                                  # not changed
     with pytest.raises(ValueError, match=r"ConvTranspose2d\(3, 2.*requested an output size of "
@@ -324,8 +324,8 @@ def test_output_size_picks_output_padding():
         layer(x, output_size=(2, 8, 14))
     assert mg.gradcheck(lambda x, w: F.conv_transpose2d(x, w, stride=(2, 3), padding=1,
                                                         output_padding=(1, 2)),
-                        (Tensor(x.data[:, :, :2, :2].astype(np.float64), requires_grad=True),
-                         Tensor(layer.weight.data.astype(np.float64), requires_grad=True)))
+                        (Tensor(x.numpy()[:, :, :2, :2].astype(np.float64), requires_grad=True),
+                         Tensor(layer.weight.numpy().astype(np.float64), requires_grad=True)))
 
 
 def test_repr_like_pytorch():
@@ -507,10 +507,10 @@ def test_matches_pytorch_values_and_gradients(seed):
     tout = fn(tx, tw, tb, **cfg["args"])
     tout.backward(torch.tensor(v))
     assert out.shape == tuple(tout.shape)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-5, atol=1e-5)
     pairs = [(x, tx), (w, tw)] + ([] if b is None else [(b, tb)])
     for ours, theirs in pairs:
-        np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("nd", [1, 2, 3])
@@ -529,7 +529,7 @@ def test_module_matches_pytorch_with_same_weights(nd):
     for size in (None, out_size, tuple(n - 1 for n in out_size)):
         a = ours(Tensor(x), output_size=size)
         t = theirs(torch.from_numpy(x), output_size=size)
-        np.testing.assert_allclose(a.data, t.detach().numpy(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(a.numpy(), t.detach().numpy(), rtol=1e-5, atol=1e-5)
     # PyTorch's default init draws from the same bound (its fan_in): compare the bound
     fan_in, _ = torch.nn.init._calculate_fan_in_and_fan_out(theirs.weight)
     assert nn.init._calculate_fan_in_and_fan_out(ours.weight)[0] == fan_in

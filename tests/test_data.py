@@ -14,7 +14,7 @@ def make_dataset(n=10):
 
 
 def labels_of(loader):
-    return [y.data.tolist() for _, y in loader]
+    return [y.numpy().tolist() for _, y in loader]
 
 
 # ---- TensorDataset ---------------------------------------------------------------------------
@@ -22,9 +22,9 @@ def test_tensor_dataset_indexing():
     ds = make_dataset(5)
     assert len(ds) == 5
     x, y = ds[2]
-    assert x.data.tolist() == [6.0, 7.0, 8.0] and y.item() == 2
+    assert x.numpy().tolist() == [6.0, 7.0, 8.0] and y.item() == 2
     xb, yb = ds[np.array([4, 0])]
-    assert xb.shape == (2, 3) and yb.data.tolist() == [4, 0]
+    assert xb.shape == (2, 3) and yb.numpy().tolist() == [4, 0]
     assert not xb.requires_grad and xb.dtype == np.float32 and yb.dtype == np.int64
 
 
@@ -47,7 +47,7 @@ def test_batches_in_order_without_shuffle():
     assert [x.shape for x, _ in batches] == [(4, 3), (4, 3), (2, 3)]
     assert labels_of(loader) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
     x, y = batches[0]
-    np.testing.assert_array_equal(x.data, np.arange(12, dtype=np.float32).reshape(4, 3))
+    np.testing.assert_array_equal(x.numpy(), np.arange(12, dtype=np.float32).reshape(4, 3))
     assert x.dtype == np.float32 and y.dtype == np.int64 and not x.requires_grad
 
 
@@ -71,7 +71,7 @@ def test_shuffle_covers_every_sample_once_and_reshuffles_each_epoch():
 
 def test_shuffled_rows_stay_together():
     for x, y in DataLoader(make_dataset(20), batch_size=6, shuffle=True, seed=3):
-        np.testing.assert_array_equal(x.data[:, 0], 3 * y.data)
+        np.testing.assert_array_equal(x.numpy()[:, 0], 3 * y.numpy())
 
 
 def test_same_seed_same_sequence_of_epochs():
@@ -112,7 +112,7 @@ def test_batched_datasets_are_indexed_once_per_batch():
     total = 0
     for x, idx in loader:
         assert isinstance(x, Tensor) and isinstance(idx, Tensor)   # arrays become Tensors
-        np.testing.assert_array_equal(x.data, 2 * idx.data)
+        np.testing.assert_array_equal(x.numpy(), 2 * idx.numpy())
         total += len(x)
     assert total == 100 and ds.calls == len(loader) == 7
 
@@ -134,18 +134,18 @@ def test_generic_datasets_are_read_per_sample_and_collated():
     ds = Pairs()
     x, y, extra = next(iter(DataLoader(ds, batch_size=3)))
     assert ds.calls == 3
-    assert x.shape == (3, 2, 2) and x.dtype == np.float32 and x.data[:, 0, 0].tolist() == [0, 1, 2]
-    assert y.dtype == np.int64 and y.data.tolist() == [0, 1, 2]
-    assert extra["w"].dtype == np.float32 and extra["w"].data.tolist() == [0.0, 0.5, 1.0]
+    assert x.shape == (3, 2, 2) and x.dtype == np.float32 and x.numpy()[:, 0, 0].tolist() == [0, 1, 2]
+    assert y.dtype == np.int64 and y.numpy().tolist() == [0, 1, 2]
+    assert extra["w"].dtype == np.float32 and extra["w"].numpy().tolist() == [0.0, 0.5, 1.0]
     assert extra["name"] == ["s0", "s1", "s2"]
 
 
 def test_default_collate_cases():
     assert default_collate([np.zeros(2, np.float64), np.ones(2, np.float64)]).dtype == np.float64
     assert default_collate([True, False]).dtype == np.bool_
-    assert default_collate([np.int64(3), np.int64(4)]).data.tolist() == [3, 4]
+    assert default_collate([np.int64(3), np.int64(4)]).numpy().tolist() == [3, 4]
     lists = default_collate([[1, 2.0], [3, 4.0]])
-    assert isinstance(lists, list) and lists[0].data.tolist() == [1, 3]
+    assert isinstance(lists, list) and lists[0].numpy().tolist() == [1, 3]
     with pytest.raises(RuntimeError, match="same number of fields"):
         default_collate([(1, 2), (3,)])
 

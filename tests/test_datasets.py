@@ -93,11 +93,11 @@ def test_mnist_dataset_and_loader():
     image, label = train[0]
     assert image.shape == (1, 28, 28) and label == 5 and isinstance(label, int)
     images, labels = train[np.array([0, 1, 2])]
-    assert images.shape == (3, 1, 28, 28) and labels.data.tolist() == [5, 0, 4]
+    assert images.shape == (3, 1, 28, 28) and labels.numpy().tolist() == [5, 0, 4]
     x, y = train.tensors()
     assert x.shape == (60000, 1, 28, 28) and y.dtype == np.int64
     batch_x, batch_y = next(iter(DataLoader(train, batch_size=5)))
-    assert batch_y.data.tolist() == [5, 0, 4, 1, 9] and batch_x.dtype == np.float32
+    assert batch_y.numpy().tolist() == [5, 0, 4, 1, 9] and batch_x.dtype == np.float32
     assert len(MNIST(train=False)) == 10000
 
 

@@ -22,7 +22,7 @@ def test_scalar_backward_matches_hand_derivative():
     x = leaf([1.0, -2.0, 3.0])
     y = (x * x * 3 + x).sum()          # dy/dx = 6x + 1
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 6 * x.data + 1)
+    np.testing.assert_allclose(x.grad.numpy(), 6 * x.numpy() + 1)
     assert isinstance(x.grad, Tensor) and x.grad.shape == x.shape
 
 
@@ -31,11 +31,11 @@ def test_backward_with_explicit_gradient():
     y = x * x
     v = np.array([[1.0, 0.0], [2.0, -1.0]])
     y.backward(v)
-    np.testing.assert_allclose(x.grad.data, 2 * x.data * v)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * x.numpy() * v)
     # a Tensor works as the gradient too
     x.grad = None
     (x * 3).backward(Tensor(v))
-    np.testing.assert_allclose(x.grad.data, 3 * v)
+    np.testing.assert_allclose(x.grad.numpy(), 3 * v)
 
 
 def test_backward_on_a_leaf_itself():
@@ -53,7 +53,7 @@ def test_non_scalar_backward_without_gradient_is_a_clear_error():
 def test_one_element_non_0d_output_needs_no_gradient():
     x = leaf([[3.0]])
     (x * x).backward()
-    assert x.grad.data.tolist() == [[6.0]]
+    assert x.grad.numpy().tolist() == [[6.0]]
 
 
 def test_gradient_of_the_wrong_shape_is_a_clear_error():
@@ -76,7 +76,7 @@ def test_inputs_without_requires_grad_get_no_grad():
     c = Tensor(np.array([3.0, 4.0]))
     (x * c).sum().backward()
     assert c.grad is None
-    np.testing.assert_allclose(x.grad.data, [3.0, 4.0])
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 4.0])
 
 
 # ---- graph shapes -------------------------------------------------------------------------------
@@ -87,7 +87,7 @@ def test_diamond_graph_sums_both_paths():
     b = x * x
     y = (a * b).sum()
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 6 * x.data ** 2)
+    np.testing.assert_allclose(x.grad.numpy(), 6 * x.numpy() ** 2)
 
 
 def test_node_used_twice_in_one_op_and_deep_diamond():
@@ -95,7 +95,7 @@ def test_node_used_twice_in_one_op_and_deep_diamond():
     h = x.exp()
     y = (h * h + h).sum()                   # e^{2x} + e^x  -> 2e^{2x} + e^x
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * np.exp(2 * x.data) + np.exp(x.data))
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(2 * x.numpy()) + np.exp(x.numpy()))
     # many paths meeting: z = sum_k (x * k) over a shared intermediate
     x2 = leaf([1.0, 2.0])
     m = x2 * 1.0
@@ -103,7 +103,7 @@ def test_node_used_twice_in_one_op_and_deep_diamond():
     for k in range(2, 6):
         z = z + m * k                         # total coefficient 1 + 2 + 3 + 4 + 5 = 15
     z.sum().backward()
-    np.testing.assert_allclose(x2.grad.data, [15.0, 15.0])
+    np.testing.assert_allclose(x2.grad.numpy(), [15.0, 15.0])
 
 
 def test_topological_order_waits_for_all_consumers():
@@ -134,10 +134,10 @@ def test_gradients_accumulate_across_backward_calls():
     x = leaf([1.0, 2.0])
     (x * 3).sum().backward()
     (x * x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, 3 + 2 * x.data)
+    np.testing.assert_allclose(x.grad.numpy(), 3 + 2 * x.numpy())
     x.grad = None
     (x * 5).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [5.0, 5.0])
+    np.testing.assert_allclose(x.grad.numpy(), [5.0, 5.0])
 
 
 def test_accumulation_does_not_alias_gradients_between_leaves():
@@ -145,10 +145,10 @@ def test_accumulation_does_not_alias_gradients_between_leaves():
     a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
     (a + b).sum().backward()
     a.grad.data += 100
-    np.testing.assert_allclose(b.grad.data, [1.0, 1.0])
+    np.testing.assert_allclose(b.grad.numpy(), [1.0, 1.0])
     (a + b).sum().backward()
-    np.testing.assert_allclose(a.grad.data, [102.0, 102.0])
-    np.testing.assert_allclose(b.grad.data, [2.0, 2.0])
+    np.testing.assert_allclose(a.grad.numpy(), [102.0, 102.0])
+    np.testing.assert_allclose(b.grad.numpy(), [2.0, 2.0])
 
 
 def test_retain_graph_allows_a_second_backward_that_accumulates():
@@ -156,7 +156,7 @@ def test_retain_graph_allows_a_second_backward_that_accumulates():
     y = (x * x).sum()
     y.backward(retain_graph=True)
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 4 * x.data)
+    np.testing.assert_allclose(x.grad.numpy(), 4 * x.numpy())
 
 
 def test_second_backward_without_retain_graph_says_so():
@@ -214,7 +214,7 @@ def test_release_frees_the_saved_memory():
     y.backward()
     gc.collect()
     assert SaveTemp.temp() is None             # released although y (and its graph) live on
-    np.testing.assert_allclose(x.grad.data, 4 * x.data)
+    np.testing.assert_allclose(x.grad.numpy(), 4 * x.numpy())
 
 
 # ---- retain_grad --------------------------------------------------------------------------------
@@ -227,8 +227,8 @@ def test_non_leaf_tensors_get_no_grad_unless_retained():
     y.backward()
     assert h.grad is None
     assert y.grad is None
-    np.testing.assert_allclose(k.grad.data, h.data)      # dy/dk = h
-    np.testing.assert_allclose(x.grad.data, 2 * k.data + 3 * h.data)
+    np.testing.assert_allclose(k.grad.numpy(), h.numpy())      # dy/dk = h
+    np.testing.assert_allclose(x.grad.numpy(), 2 * k.numpy() + 3 * h.numpy())
 
 
 def test_retain_grad_accumulates_and_needs_requires_grad():
@@ -237,7 +237,7 @@ def test_retain_grad_accumulates_and_needs_requires_grad():
     y = (h * h).sum()
     y.backward(retain_graph=True)
     y.backward()
-    np.testing.assert_allclose(h.grad.data, 2 * 2 * h.data)
+    np.testing.assert_allclose(h.grad.numpy(), 2 * 2 * h.numpy())
     with pytest.raises(RuntimeError, match="does not require grad"):
         Tensor([1.0]).retain_grad()
 
@@ -250,7 +250,7 @@ def test_no_grad_context_manager():
         y = x * 2
     assert mg.is_grad_enabled()
     assert not y.requires_grad and y.grad_fn is None and y.is_leaf
-    np.testing.assert_allclose(y.data, [2.0, 4.0])
+    np.testing.assert_allclose(y.numpy(), [2.0, 4.0])
     assert (x * 2).requires_grad
 
 
@@ -354,11 +354,11 @@ def test_user_function_forward_and_backward():
     x = leaf([1.0, -2.0])
     y = Cube.apply(x)
     assert isinstance(y, Tensor)
-    np.testing.assert_allclose(y.data, x.data ** 3)
+    np.testing.assert_allclose(y.numpy(), x.numpy() ** 3)
     assert y.grad_fn.name() == "CubeBackward" and "grad_fn=<CubeBackward>" in repr(y)
     assert y.grad_fn.fn is Cube and len(y.grad_fn.inputs) == 1 and y.grad_fn.inputs[0] is x
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 3 * x.data ** 2)
+    np.testing.assert_allclose(x.grad.numpy(), 3 * x.numpy() ** 2)
     assert mg.gradcheck(Cube.apply, (leaf([0.3, -1.2]),))
     # its backward is written with Tensor ops, so its gradient can be differentiated again
     assert mg.gradgradcheck(Cube.apply, (leaf([0.3, -1.2]),))
@@ -373,7 +373,7 @@ def test_user_function_saved_tensors_and_needs_input_grad():
     saved = y.grad_fn.saved_tensors       # the input Tensors themselves, not their arrays
     assert len(saved) == 2 and saved[0] is a and saved[1] is b
     y.sum().backward()
-    np.testing.assert_allclose(a.grad.data, b.data * 2)
+    np.testing.assert_allclose(a.grad.numpy(), b.numpy() * 2)
     assert b.grad is None
 
 
@@ -394,12 +394,12 @@ def test_user_function_saved_output_intermediate_and_number():
     y = TanhScaled.apply(x, 3.0)
     sx, sout, st, sk = y.grad_fn.saved_tensors
     assert sx is x                                      # an input: that input Tensor
-    assert sout.grad_fn is y.grad_fn and sout.data is y.data   # the output: the output Tensor
+    assert sout.grad_fn is y.grad_fn and sout.numpy() is y.numpy()   # the output: the output Tensor
     assert isinstance(st, Tensor) and not st.requires_grad     # anything else: a constant
-    np.testing.assert_array_equal(st.data, np.tanh(x.data))
+    np.testing.assert_array_equal(st.numpy(), np.tanh(x.numpy()))
     assert sk == 3.0                                    # a number: as given
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 3.0 * (1 - np.tanh(x.data) ** 2))
+    np.testing.assert_allclose(x.grad.numpy(), 3.0 * (1 - np.tanh(x.numpy()) ** 2))
     # the intermediate makes the gradient differentiable only once, and says so
     (g,) = mg.autograd.grad(TanhScaled.apply(x, 3.0).sum(), x, create_graph=True)
     with pytest.raises(RuntimeError, match="TanhScaled.*neither an input nor the output"):
@@ -411,7 +411,7 @@ def test_user_function_with_non_tensor_positional_argument():
     y = ScaledProduct.apply(a, np.array([5.0, 6.0]))
     assert ScaledProduct.seen_needs == (True, False)
     y.sum().backward()
-    np.testing.assert_allclose(a.grad.data, [5.0, 6.0])
+    np.testing.assert_allclose(a.grad.numpy(), [5.0, 6.0])
 
 
 def test_user_function_without_grad_inputs_records_nothing():
@@ -469,10 +469,10 @@ def test_gradients_never_share_memory():
     y.retain_grad()
     v = np.ones(3, np.float32)
     (y + c.reshape(3)).backward(v)
-    grads = [a.grad.data, b.grad.data, c.grad.data, y.grad.data, v]
+    grads = [a.grad.numpy(), b.grad.numpy(), c.grad.numpy(), y.grad.numpy(), v]
     for i in range(len(grads)):
         for j in range(i + 1, len(grads)):
             assert not np.shares_memory(grads[i], grads[j]), (i, j)
     x = mg.randn(3, requires_grad=True)
     x.backward(v)
-    assert not np.shares_memory(x.grad.data, v)
+    assert not np.shares_memory(x.grad.numpy(), v)

@@ -86,7 +86,7 @@ def assert_same_first_derivative_when_recorded(fn, inputs, seed=0):
         assert (p is None) == (r is None), i
         if p is not None:
             assert p.grad_fn is None
-            np.testing.assert_allclose(r.data, p.data, rtol=1e-12, atol=1e-14, err_msg=str(i))
+            np.testing.assert_allclose(r.numpy(), p.numpy(), rtol=1e-12, atol=1e-14, err_msg=str(i))
 
 
 def run_cases(fn, make, kw):
@@ -475,12 +475,12 @@ def test_gradgrad_norm_dropout(fn, make, kw):
 
 def test_gradgrad_batchnorm2d_module_train():
     bn = nn.BatchNorm2d(2).double()
-    bn.weight.data[...] = [1.3, -0.7]
-    bn.bias.data[...] = [0.2, -0.4]
+    bn.weight.numpy()[...] = [1.3, -0.7]
+    bn.bias.numpy()[...] = [0.2, -0.4]
     assert bn.training
     assert mg.gradgradcheck(lambda x: bn(x), (leaf(2, 2, 2, 2, seed=3),))
     assert mg.gradgradcheck(lambda x: bn(x.tanh()) ** 2, (leaf(2, 2, 1, 2, seed=4),))
-    assert int(bn.num_batches_tracked.data) > 0        # it did run in training mode
+    assert int(bn.num_batches_tracked.numpy()) > 0        # it did run in training mode
 
 
 def test_batchnorm2d_module_second_derivatives_match_composite():
@@ -488,8 +488,8 @@ def test_batchnorm2d_module_second_derivatives_match_composite():
     them): a Hessian-vector product of a loss through nn.BatchNorm2d in training mode, in
     (x, weight, bias), equals the one through the composite formula."""
     bn = nn.BatchNorm2d(2).double()
-    bn.weight.data[...] = [1.3, -0.7]
-    bn.bias.data[...] = [0.2, -0.4]
+    bn.weight.numpy()[...] = [1.3, -0.7]
+    bn.bias.numpy()[...] = [0.2, -0.4]
     x = leaf(2, 2, 2, 2, seed=6)
     rng = _rng(7)
     R = const(rng.standard_normal(x.shape))
@@ -504,10 +504,10 @@ def test_batchnorm2d_module_second_derivatives_match_composite():
     module = hessian_times_u(bn)
     composite = hessian_times_u(lambda t: _composite_batch_norm(t, bn.weight, bn.bias))
     for i, (m, c) in enumerate(zip(module, composite)):
-        m = np.zeros(tensors[i].shape) if m is None else m.data
-        c = np.zeros(tensors[i].shape) if c is None else c.data
+        m = np.zeros(tensors[i].shape) if m is None else m.numpy()
+        c = np.zeros(tensors[i].shape) if c is None else c.numpy()
         np.testing.assert_allclose(m, c, rtol=1e-7, atol=1e-10, err_msg=f"input {i}")
-    assert np.abs(module[0].data).max() > 1e-3 and np.abs(module[1].data).max() > 1e-3
+    assert np.abs(module[0].numpy()).max() > 1e-3 and np.abs(module[1].numpy()).max() > 1e-3
 
 
 def test_gradgrad_dropout_module_eval():
@@ -649,13 +649,13 @@ def test_batch_norm_third_derivative_matches_composite():
     for order, (f_grads, c_grads) in enumerate(zip(fused[:3], composite[:3]), start=1):
         for i, (f, c) in enumerate(zip(f_grads, c_grads)):
             if c is None:          # bias enters linearly: zero third derivative w.r.t. it
-                assert f is None or np.allclose(f.data, 0, atol=1e-10), (order, i)
+                assert f is None or np.allclose(f.numpy(), 0, atol=1e-10), (order, i)
                 continue
             assert f is not None, (order, i)
-            np.testing.assert_allclose(f.data, c.data, rtol=1e-7, atol=1e-9,
+            np.testing.assert_allclose(f.numpy(), c.numpy(), rtol=1e-7, atol=1e-9,
                                        err_msg=f"order {order}, input {i}")
     # the third-order gradient is not trivially zero
-    assert np.abs(fused[2][0].data).max() > 1e-3
+    assert np.abs(fused[2][0].numpy()).max() > 1e-3
 
     # numerically: dt/dx by central differences of t (a second-order quantity)
     eps = 1e-5
@@ -664,10 +664,10 @@ def test_batch_norm_third_derivative_matches_composite():
         values = []
         for sign in (1, -1):
             x, w, b = leaves()
-            x.data.reshape(-1)[k] += sign * eps
-            values.append(float(_bn_third_derivative(_fused_batch_norm, x, w, b)[3].data))
+            x.numpy().reshape(-1)[k] += sign * eps
+            values.append(float(_bn_third_derivative(_fused_batch_norm, x, w, b)[3].numpy()))
         numerical.reshape(-1)[k] = (values[0] - values[1]) / (2 * eps)
-    np.testing.assert_allclose(fused[2][0].data, numerical, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(fused[2][0].numpy(), numerical, rtol=1e-4, atol=1e-6)
 
 
 # ---- 3. second-order API ----------------------------------------------------------------------
@@ -679,9 +679,9 @@ def test_second_and_third_derivative_of_sin_x_cubed():
     (d2,) = mg.autograd.grad(d1.sum(), x, create_graph=True)
     (d3,) = mg.autograd.grad(d2.sum(), x)
     s, c = np.sin(xv), np.cos(xv)
-    np.testing.assert_allclose(d1.data, c * xv ** 3 + 3 * xv ** 2 * s, rtol=1e-12)
-    np.testing.assert_allclose(d2.data, -xv ** 3 * s + 6 * xv ** 2 * c + 6 * xv * s, rtol=1e-12)
-    np.testing.assert_allclose(d3.data, -xv ** 3 * c - 9 * xv ** 2 * s + 18 * xv * c + 6 * s,
+    np.testing.assert_allclose(d1.numpy(), c * xv ** 3 + 3 * xv ** 2 * s, rtol=1e-12)
+    np.testing.assert_allclose(d2.numpy(), -xv ** 3 * s + 6 * xv ** 2 * c + 6 * xv * s, rtol=1e-12)
+    np.testing.assert_allclose(d3.numpy(), -xv ** 3 * c - 9 * xv ** 2 * s + 18 * xv * c + 6 * s,
                                rtol=1e-12)
     assert d2.grad_fn is not None and d3.grad_fn is None
 
@@ -693,11 +693,11 @@ def test_backward_create_graph_gives_grad_with_grad_fn():
     (x ** 3).sum().backward(create_graph=True)
     g = x.grad
     assert g.grad_fn is not None and g.requires_grad
-    np.testing.assert_allclose(g.data, 3 * xv ** 2)
+    np.testing.assert_allclose(g.numpy(), 3 * xv ** 2)
     # differentiate the gradient again with backward: d/dx sum(3x²) = 6x
     x.grad = None
     g.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 6 * xv)
+    np.testing.assert_allclose(x.grad.numpy(), 6 * xv)
     assert x.grad.grad_fn is None
 
     # without create_graph the gradient is a plain tensor
@@ -712,7 +712,7 @@ def test_backward_create_graph_accumulates_into_grad():
     x = Tensor(xv, requires_grad=True)
     (x ** 3).sum().backward(create_graph=True)
     x.grad.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 3 * xv ** 2 + 6 * xv)
+    np.testing.assert_allclose(x.grad.numpy(), 3 * xv ** 2 + 6 * xv)
 
 
 def _central_differences(f, params, eps=1e-6):
@@ -720,7 +720,7 @@ def _central_differences(f, params, eps=1e-6):
     out = []
     for p in params:
         g = np.zeros(p.shape)
-        flat = p.data.reshape(-1)
+        flat = p.numpy().reshape(-1)
         for k in range(flat.size):
             orig = flat[k]
             flat[k] = orig + eps
@@ -754,8 +754,8 @@ def test_gradient_penalty_through_conv_net_matches_finite_differences():
     p = penalty()
     assert p.grad_fn is not None
     p.backward()
-    analytic = [t.grad.data.copy() for t in params]
-    numerical = _central_differences(lambda: float(penalty().data), params)
+    analytic = [t.grad.numpy().copy() for t in params]
+    numerical = _central_differences(lambda: float(penalty().numpy()), params)
     for i, (a, n) in enumerate(zip(analytic, numerical)):
         assert np.abs(n).max() > 1e-4, i        # every parameter matters
         np.testing.assert_allclose(a, n, rtol=1e-5, atol=1e-8, err_msg=f"parameter {i}")
@@ -779,13 +779,13 @@ def test_gradient_penalty_through_conv_relu_maxpool_net():
 
     # keep off the kinks: no pre-activation near 0, and no two positive activations close
     # (so no near-tie decides a pooling window; tied zeros carry no gradient)
-    pre = F.conv2d(x, w1, padding=1).data
+    pre = F.conv2d(x, w1, padding=1).numpy()
     assert np.abs(pre).min() > 1e-3
     act = np.sort((np.maximum(pre, 0) * pre)[pre > 0])
     assert np.diff(act).min() > 1e-4
     penalty().backward()
-    analytic = [t.grad.data.copy() for t in params]
-    numerical = _central_differences(lambda: float(penalty().data), params)
+    analytic = [t.grad.numpy().copy() for t in params]
+    numerical = _central_differences(lambda: float(penalty().numpy()), params)
     for i, (a, n) in enumerate(zip(analytic, numerical)):
         np.testing.assert_allclose(a, n, rtol=1e-5, atol=1e-7, err_msg=f"parameter {i}")
 
@@ -805,22 +805,22 @@ def test_hessian_vector_product_through_mlp_matches_finite_differences():
         return F.cross_entropy(F.linear(F.linear(x, W1, b1).tanh(), W2, b2), target)
 
     def gradients():
-        return [g.data.copy() for g in mg.autograd.grad(loss(), params)]
+        return [g.numpy().copy() for g in mg.autograd.grad(loss(), params)]
 
     grads = mg.autograd.grad(loss(), params, create_graph=True)
     gv = sum((g * const(vi)).sum() for g, vi in zip(grads, v))
-    hv = [h.data for h in mg.autograd.grad(gv, params)]
+    hv = [h.numpy() for h in mg.autograd.grad(gv, params)]
 
     eps = 1e-6
-    originals = [p.data.copy() for p in params]
+    originals = [p.numpy().copy() for p in params]
     for p, o, vi in zip(params, originals, v):
-        p.data[...] = o + eps * vi
+        p.numpy()[...] = o + eps * vi
     plus = gradients()
     for p, o, vi in zip(params, originals, v):
-        p.data[...] = o - eps * vi
+        p.numpy()[...] = o - eps * vi
     minus = gradients()
     for p, o in zip(params, originals):
-        p.data[...] = o
+        p.numpy()[...] = o
     for i, (h, gp, gm) in enumerate(zip(hv, plus, minus)):
         np.testing.assert_allclose(h, (gp - gm) / (2 * eps), rtol=1e-5, atol=1e-8,
                                    err_msg=f"parameter {i}")
@@ -833,5 +833,5 @@ def test_hessian_vector_product_through_mlp_matches_finite_differences():
     _, hvp = mg.autograd.functional.hvp(f, params, vt)
     _, vhp = mg.autograd.functional.vhp(f, params, vt)
     for h, a, b in zip(hv, hvp, vhp):
-        np.testing.assert_allclose(a.data, h, rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(b.data, h, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(a.numpy(), h, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(b.numpy(), h, rtol=1e-10, atol=1e-12)

@@ -60,19 +60,19 @@ def test_forward_hook_sees_inputs_and_output_once_per_call():
 def test_forward_hook_return_replaces_output_and_remove_stops_it():
     m = MatMul()
     handle = m.register_forward_hook(lambda mod, args, out: out * 0.0)
-    np.testing.assert_array_equal(m(_x()).data, np.zeros((2, 3)))
+    np.testing.assert_array_equal(m(_x()).numpy(), np.zeros((2, 3)))
     handle.remove()
-    np.testing.assert_array_equal(m(_x()).data, _x().data @ m.weight.data)
+    np.testing.assert_array_equal(m(_x()).numpy(), _x().numpy() @ m.weight.numpy())
 
 
 def test_forward_hooks_capture_feature_maps_of_submodules():
     model = Chain()
     maps = {}
     for name, sub in model.named_children():
-        sub.register_forward_hook(lambda mod, args, out, name=name: maps.setdefault(name, out.data))
+        sub.register_forward_hook(lambda mod, args, out, name=name: maps.setdefault(name, out.numpy()))
     model(_x())
     assert list(maps) == ["first"]           # second is never called, only its weight is used
-    np.testing.assert_array_equal(maps["first"], _x().data @ model.first.weight.data)
+    np.testing.assert_array_equal(maps["first"], _x().numpy() @ model.first.weight.numpy())
 
 
 # ---- backward hooks --------------------------------------------------------------------------
@@ -84,15 +84,15 @@ def test_backward_hook_gets_grad_input_and_grad_output():
     assert len(calls) == 1
     mod, grad_input, grad_output = calls[0]
     assert mod is m and len(grad_input) == 1 and len(grad_output) == 1
-    np.testing.assert_allclose(grad_output[0].data, C)
-    np.testing.assert_allclose(grad_input[0].data, C @ m.weight.data.T)
-    np.testing.assert_allclose(x.grad.data, C @ m.weight.data.T)     # unchanged by the hook
-    np.testing.assert_allclose(m.weight.grad.data, x.data.T @ C)
+    np.testing.assert_allclose(grad_output[0].numpy(), C)
+    np.testing.assert_allclose(grad_input[0].numpy(), C @ m.weight.numpy().T)
+    np.testing.assert_allclose(x.grad.numpy(), C @ m.weight.numpy().T)     # unchanged by the hook
+    np.testing.assert_allclose(m.weight.grad.numpy(), x.numpy().T @ C)
 
 
 def test_backward_hook_fires_once_per_call_of_a_reused_module():
     m, calls = MatMul(), []
-    m.register_full_backward_hook(lambda mod, gi, go: calls.append(go[0].data.copy()))
+    m.register_full_backward_hook(lambda mod, gi, go: calls.append(go[0].numpy().copy()))
     x = _x()
     y1, y2 = m(x), m(x * 2.0)
     (y1 * C + y2 * 3.0).sum().backward()
@@ -109,8 +109,8 @@ def test_backward_hook_when_no_input_requires_grad():
     assert len(calls) == 1
     grad_input, grad_output = calls[0]
     assert grad_input == (None,)
-    np.testing.assert_allclose(grad_output[0].data, C)
-    np.testing.assert_allclose(m.weight.grad.data, _x().data.T @ C)
+    np.testing.assert_allclose(grad_output[0].numpy(), C)
+    np.testing.assert_allclose(m.weight.grad.numpy(), _x().numpy().T @ C)
 
 
 def test_backward_hook_must_return_none_when_no_input_requires_grad():
@@ -130,12 +130,12 @@ def test_backward_hook_with_several_inputs_and_outputs():
     assert len(calls) == 1
     (ga, gk, gb), (gp, gq) = calls[0]
     assert gk is None                                  # a plain number has no gradient
-    np.testing.assert_allclose(gp.data, [1.0, 1.0])
-    np.testing.assert_allclose(gq.data, [2.0, 2.0])
-    np.testing.assert_allclose(ga.data, 5.0 * b.data + 2.0)
-    np.testing.assert_allclose(gb.data, 5.0 * a.data + 2.0)
-    np.testing.assert_allclose(a.grad.data, ga.data)
-    np.testing.assert_allclose(b.grad.data, gb.data)
+    np.testing.assert_allclose(gp.numpy(), [1.0, 1.0])
+    np.testing.assert_allclose(gq.numpy(), [2.0, 2.0])
+    np.testing.assert_allclose(ga.numpy(), 5.0 * b.numpy() + 2.0)
+    np.testing.assert_allclose(gb.numpy(), 5.0 * a.numpy() + 2.0)
+    np.testing.assert_allclose(a.grad.numpy(), ga.numpy())
+    np.testing.assert_allclose(b.grad.numpy(), gb.numpy())
 
 
 def test_backward_hook_output_unused_in_loss_gets_none():
@@ -146,7 +146,7 @@ def test_backward_hook_output_unused_in_loss_gets_none():
     p, q = m(a, 1.0, b)
     p.sum().backward()
     assert len(calls) == 1 and calls[0][1] is None
-    np.testing.assert_allclose(a.grad.data, b.data)
+    np.testing.assert_allclose(a.grad.numpy(), b.numpy())
 
 
 def test_backward_hook_return_replaces_grad_input():
@@ -156,7 +156,7 @@ def test_backward_hook_return_replaces_grad_input():
     b = Tensor(np.array([3.0, -1.0]), requires_grad=True)
     p, _ = m(a, 1.0, b)
     p.sum().backward()
-    np.testing.assert_allclose(a.grad.data, 10.0 * b.data)
+    np.testing.assert_allclose(a.grad.numpy(), 10.0 * b.numpy())
     assert b.grad is None
 
 
@@ -180,7 +180,7 @@ def test_backward_hook_removed_and_not_run_under_no_grad():
 
 def test_backward_hook_with_retain_graph_fires_each_backward():
     m, calls = MatMul(), []
-    m.register_full_backward_hook(lambda mod, gi, go: calls.append(gi[0].data.copy()))
+    m.register_full_backward_hook(lambda mod, gi, go: calls.append(gi[0].numpy().copy()))
     loss = (m(_x()) * C).sum()
     loss.backward(retain_graph=True)
     loss.backward()
@@ -197,7 +197,7 @@ def test_backward_hook_does_not_change_gradients():
             m.register_full_backward_hook(lambda mod, gi, go: None)
         x = Tensor(x0.copy(), requires_grad=True)
         (m(x).tanh() * C[0]).sum().backward()
-        return x.grad.data, m.weight.grad.data
+        return x.grad.numpy(), m.weight.grad.numpy()
 
     for a, b in zip(grads(False), grads(True)):
         np.testing.assert_array_equal(a, b)
@@ -220,27 +220,27 @@ def test_backward_hook_gradients_compose_with_create_graph():
     m.register_full_backward_hook(hook)
     x = Tensor(np.array([1.0, -2.0, 0.5]), requires_grad=True)
     (g,) = mg.autograd.grad(m(x).sum(), x, create_graph=True)
-    np.testing.assert_allclose(g.data, 6 * x.data ** 2)
+    np.testing.assert_allclose(g.numpy(), 6 * x.numpy() ** 2)
     assert seen == [(True, False)]         # dL/dy = 1 is a constant, dL/dx = 3x^2 is not
     g.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 12 * x.data)
+    np.testing.assert_allclose(x.grad.numpy(), 12 * x.numpy())
     # that second pass reached x through the module's input but not its output: as in
     # PyTorch, the hook does not run for it
     assert len(seen) == 1
     # an ordinary backward records nothing: the hook gets constant Tensors
     (g,) = mg.autograd.grad(m(x).sum(), x)
-    np.testing.assert_allclose(g.data, 6 * x.data ** 2)
+    np.testing.assert_allclose(g.numpy(), 6 * x.numpy() ** 2)
     assert seen[-1] == (False, False)
 
 
 def test_backward_hook_returning_an_array_is_differentiable_only_once():
     m = Cube()
-    m.register_full_backward_hook(lambda mod, gi, go: (gi[0].data * 2.0,))
+    m.register_full_backward_hook(lambda mod, gi, go: (gi[0].numpy() * 2.0,))
     x = Tensor(np.array([1.0, -2.0]), requires_grad=True)
     m(x).sum().backward()                  # first order: the array is the gradient
-    np.testing.assert_allclose(x.grad.data, 6 * x.data ** 2)
+    np.testing.assert_allclose(x.grad.numpy(), 6 * x.numpy() ** 2)
     (g,) = mg.autograd.grad(m(x).sum(), x, create_graph=True)
-    np.testing.assert_allclose(g.data, 6 * x.data ** 2)
+    np.testing.assert_allclose(g.numpy(), 6 * x.numpy() ** 2)
     with pytest.raises(RuntimeError, match="backward hook of Cube.*numpy array, not a Tensor"):
         g.sum().backward()
 
@@ -257,8 +257,8 @@ def test_hooks_capture_feature_maps_and_gradients_of_a_conv_layer():
     mg.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Conv2d(2, 3, 3))
     maps, grads = [], []
-    model[2].register_forward_hook(lambda m, args, out: maps.append((args[0].data, out.data)))
-    model[2].register_full_backward_hook(lambda m, gi, go: grads.append((gi[0].data, go[0].data)))
+    model[2].register_forward_hook(lambda m, args, out: maps.append((args[0].numpy(), out.numpy())))
+    model[2].register_full_backward_hook(lambda m, gi, go: grads.append((gi[0].numpy(), go[0].numpy())))
     x = Tensor(np.random.default_rng(0).standard_normal((2, 1, 8, 8)))
     G = np.random.default_rng(1).standard_normal((2, 3, 4, 4))
     (model.double()(x.double()) * G).sum().backward()
@@ -268,8 +268,8 @@ def test_hooks_capture_feature_maps_and_gradients_of_a_conv_layer():
     # the same layer run alone on a copy of its input gives the gradients the hook saw
     h2 = Tensor(h.copy(), requires_grad=True)
     with mg.no_grad():
-        np.testing.assert_allclose(model[2](Tensor(h)).data, y)
+        np.testing.assert_allclose(model[2](Tensor(h)).numpy(), y)
     (model[2](h2) * G).sum().backward()
     np.testing.assert_allclose(grads[0][1], G)
-    np.testing.assert_allclose(grads[0][0], h2.grad.data)
+    np.testing.assert_allclose(grads[0][0], h2.grad.numpy())
     assert len(grads) == 2      # the second backward (through model[2] alone) fired it again

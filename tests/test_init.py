@@ -45,18 +45,18 @@ def test_uniform_normal_constant():
     t = _t(200, 300)
     out = init.uniform_(t, -2.0, 3.0)
     assert out is t
-    assert t.data.min() >= -2 and t.data.max() <= 3
-    assert t.data.min() < -1.99 and t.data.max() > 2.99
-    assert t.data.mean() == pytest.approx(0.5, abs=0.02)
+    assert t.numpy().min() >= -2 and t.numpy().max() <= 3
+    assert t.numpy().min() < -1.99 and t.numpy().max() > 2.99
+    assert t.numpy().mean() == pytest.approx(0.5, abs=0.02)
     init.normal_(t, 1.5, 0.5)
-    assert t.data.mean() == pytest.approx(1.5, abs=0.01)
-    assert t.data.std() == pytest.approx(0.5, rel=0.03)
+    assert t.numpy().mean() == pytest.approx(1.5, abs=0.01)
+    assert t.numpy().std() == pytest.approx(0.5, rel=0.03)
     init.constant_(t, 0.25)
-    assert np.all(t.data == 0.25)
+    assert np.all(t.numpy() == 0.25)
     init.ones_(t)
-    assert np.all(t.data == 1)
+    assert np.all(t.numpy() == 1)
     init.zeros_(t)
-    assert np.all(t.data == 0)
+    assert np.all(t.numpy() == 0)
 
 
 @pytest.mark.parametrize("shape", [(256, 512), (128, 32, 3, 3)])
@@ -71,12 +71,12 @@ def test_kaiming(shape, mode, nonlinearity, a):
     t = _t(*shape)
     init.kaiming_uniform_(t, a=a, mode=mode, nonlinearity=nonlinearity)
     bound = math.sqrt(3) * std
-    assert np.abs(t.data).max() <= bound * (1 + 1e-6)
-    assert np.abs(t.data).max() >= 0.99 * bound
-    assert t.data.std() == pytest.approx(std, rel=0.03)
+    assert np.abs(t.numpy()).max() <= bound * (1 + 1e-6)
+    assert np.abs(t.numpy()).max() >= 0.99 * bound
+    assert t.numpy().std() == pytest.approx(std, rel=0.03)
     init.kaiming_normal_(t, a=a, mode=mode, nonlinearity=nonlinearity)
-    assert t.data.mean() == pytest.approx(0, abs=0.05 * std)
-    assert t.data.std() == pytest.approx(std, rel=0.03)
+    assert t.numpy().mean() == pytest.approx(0, abs=0.05 * std)
+    assert t.numpy().std() == pytest.approx(std, rel=0.03)
 
 
 @pytest.mark.parametrize("shape", [(300, 200), (64, 16, 5, 5)])
@@ -87,11 +87,11 @@ def test_xavier(shape, gain):
     t = _t(*shape)
     init.xavier_uniform_(t, gain=gain)
     bound = gain * math.sqrt(6 / (fan_in + fan_out))
-    assert np.abs(t.data).max() <= bound * (1 + 1e-6)
-    assert np.abs(t.data).max() >= 0.99 * bound
-    assert t.data.std() == pytest.approx(std, rel=0.03)
+    assert np.abs(t.numpy()).max() <= bound * (1 + 1e-6)
+    assert np.abs(t.numpy()).max() >= 0.99 * bound
+    assert t.numpy().std() == pytest.approx(std, rel=0.03)
     init.xavier_normal_(t, gain=gain)
-    assert t.data.std() == pytest.approx(std, rel=0.03)
+    assert t.numpy().std() == pytest.approx(std, rel=0.03)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -101,27 +101,27 @@ def test_xavier(shape, gain):
     lambda t: init.xavier_uniform_(t), lambda t: init.xavier_normal_(t)])
 def test_in_place_and_dtype_kept(fill, dtype):
     t = _t(6, 4, dtype=dtype)
-    array = t.data
+    array = t.numpy()
     assert fill(t) is t
-    assert t.data is array           # the same array: an optimizer holding t sees the values
+    assert t.numpy() is array           # the same array: an optimizer holding t sees the values
     assert t.dtype == dtype
-    assert np.any(t.data != 0)
+    assert np.any(t.numpy() != 0)
 
 
 def test_parameter_in_a_module_is_filled_in_place():
     layer = nn.Linear(3, 4)
     init.zeros_(layer.weight)
-    assert np.all(dict(layer.named_parameters())["weight"].data == 0)
+    assert np.all(dict(layer.named_parameters())["weight"].numpy() == 0)
     assert np.all(layer.state_dict()["weight"] == 0)
 
 
 def test_seeded_draws_repeat():
     def draw():
         mg.manual_seed(123)
-        return init.kaiming_uniform_(_t(5, 7)).data.copy()
+        return init.kaiming_uniform_(_t(5, 7)).numpy().copy()
     a, b = draw(), draw()
     np.testing.assert_array_equal(a, b)
-    assert np.any(init.kaiming_uniform_(_t(5, 7)).data != a)   # the stream moves on
+    assert np.any(init.kaiming_uniform_(_t(5, 7)).numpy() != a)   # the stream moves on
 
 
 def test_errors():
@@ -145,7 +145,7 @@ def test_linear_default_init_bounds():
     mg.manual_seed(0)
     layer = nn.Linear(400, 300)
     bound = 1 / math.sqrt(400)       # kaiming_uniform_(a=sqrt(5)) on fan_in = 400
-    w, b = layer.weight.data, layer.bias.data
+    w, b = layer.weight.numpy(), layer.bias.numpy()
     assert w.dtype == np.float32 and b.dtype == np.float32
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.99 * bound
     assert w.std() == pytest.approx(bound / math.sqrt(3), rel=0.03)
@@ -156,16 +156,16 @@ def test_linear_default_init_bounds():
 def test_linear_dtype_and_reset_parameters():
     layer = nn.Linear(5, 2, dtype=np.float64)
     assert layer.weight.dtype == np.float64 and layer.bias.dtype == np.float64
-    before = layer.weight.data.copy()
+    before = layer.weight.numpy().copy()
     layer.reset_parameters()
-    assert not np.array_equal(before, layer.weight.data)
-    assert np.abs(layer.weight.data).max() <= 1 / math.sqrt(5)
+    assert not np.array_equal(before, layer.weight.numpy())
+    assert np.abs(layer.weight.numpy()).max() <= 1 / math.sqrt(5)
 
 
 def test_batchnorm_default_init():
     bn = nn.BatchNorm2d(4)
-    np.testing.assert_array_equal(bn.weight.data, np.ones(4, np.float32))
-    np.testing.assert_array_equal(bn.bias.data, np.zeros(4, np.float32))
-    np.testing.assert_array_equal(bn.running_mean.data, np.zeros(4, np.float32))
-    np.testing.assert_array_equal(bn.running_var.data, np.ones(4, np.float32))
-    assert bn.num_batches_tracked.data == 0 and bn.num_batches_tracked.dtype == np.int64
+    np.testing.assert_array_equal(bn.weight.numpy(), np.ones(4, np.float32))
+    np.testing.assert_array_equal(bn.bias.numpy(), np.zeros(4, np.float32))
+    np.testing.assert_array_equal(bn.running_mean.numpy(), np.zeros(4, np.float32))
+    np.testing.assert_array_equal(bn.running_var.numpy(), np.ones(4, np.float32))
+    assert bn.num_batches_tracked.numpy() == 0 and bn.num_batches_tracked.dtype == np.int64

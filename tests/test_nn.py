@@ -77,7 +77,7 @@ def test_shared_parameter_counted_once():
 def test_reassigning_and_deleting():
     net = Net()
     net.scale = nn.Parameter(np.zeros(1, dtype=np.float32))
-    assert net.scale.data[0] == 0 and "scale" in dict(net.named_parameters())
+    assert net.scale.numpy()[0] == 0 and "scale" in dict(net.named_parameters())
     with pytest.raises(TypeError, match="cannot assign Tensor as parameter 'scale' of Net"):
         net.scale = Tensor(np.ones(1))
     net.scale = None                          # keeps the slot, as PyTorch
@@ -142,7 +142,7 @@ def test_zero_grad():
     net(x).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
-    assert all(p.grad is not None and np.all(p.grad.data == 0) for p in net.parameters())
+    assert all(p.grad is not None and np.all(p.grad.numpy() == 0) for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
 
@@ -168,7 +168,7 @@ def test_forward_hook_and_apply():
     net(Tensor(np.ones((4, 2), np.float32)))
     assert seen == [(4, 3)]
     net.apply(lambda m: isinstance(m, nn.Linear) and nn.init.zeros_(m.weight))
-    assert np.all(net[0].weight.data == 0)
+    assert np.all(net[0].weight.numpy() == 0)
 
 
 # ---- state_dict ------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ def test_state_dict_keys_and_copies():
                         "block.bn.running_var", "block.bn.num_batches_tracked",
                         "head.1.weight", "head.1.bias"]
     assert all(isinstance(v, np.ndarray) for v in sd.values())
-    net.block.fc.weight.data[...] = 7
+    net.block.fc.weight.numpy()[...] = 7
     assert not np.any(sd["block.fc.weight"] == 7)            # a snapshot, not a view
     assert list(nn.Sequential(nn.Linear(1, 1), nn.ReLU(), nn.Linear(1, 2)).state_dict()) == \
         ["0.weight", "0.bias", "2.weight", "2.bias"]
@@ -196,18 +196,18 @@ def test_state_dict_round_trip():
     a.eval()
     mg.manual_seed(2)
     b = Net().eval()
-    assert not np.allclose(a(x).data, b(x).data)
+    assert not np.allclose(a(x).numpy(), b(x).numpy())
     result = b.load_state_dict(a.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
-    np.testing.assert_array_equal(a(x).data, b(x).data)
+    np.testing.assert_array_equal(a(x).numpy(), b(x).numpy())
     for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
         assert ka == kb and va.dtype == vb.dtype
         np.testing.assert_array_equal(va, vb)
-    assert b.block.bn.num_batches_tracked.data == 1
+    assert b.block.bn.num_batches_tracked.numpy() == 1
     # values may also be Tensors (e.g. another model's parameters)
     c = Net()
     c.load_state_dict({k: Tensor(v) for k, v in a.state_dict().items()})
-    np.testing.assert_array_equal(c.eval()(x).data, a(x).data)
+    np.testing.assert_array_equal(c.eval()(x).numpy(), a(x).numpy())
 
 
 def test_load_state_dict_strict_errors_name_the_keys():
@@ -256,9 +256,9 @@ def test_sequential_indexing_len_iteration_append():
     assert len(seq) == 4 and list(seq.state_dict()) == [
         "0.weight", "0.bias", "2.weight", "2.bias"]
     x = Tensor(rand(5, 3, dtype=np.float32))
-    ref = 1 / (1 + np.exp(-(np.maximum(x.data @ l0.weight.data.T + l0.bias.data, 0)
-                            @ l2.weight.data.T + l2.bias.data)))
-    np.testing.assert_allclose(seq(x).data, ref, rtol=1e-5, atol=1e-6)
+    ref = 1 / (1 + np.exp(-(np.maximum(x.numpy() @ l0.weight.numpy().T + l0.bias.numpy(), 0)
+                            @ l2.weight.numpy().T + l2.bias.numpy())))
+    np.testing.assert_allclose(seq(x).numpy(), ref, rtol=1e-5, atol=1e-6)
 
 
 def test_sequential_delete_insert_setitem_renumber():
@@ -340,24 +340,24 @@ def test_linear_forward_vs_numpy(shape):
     x = rand(*shape, dtype=np.float32)
     out = layer(Tensor(x))
     assert out.shape == shape[:-1] + (3,) and out.dtype == np.float32
-    np.testing.assert_allclose(out.data, x @ layer.weight.data.T + layer.bias.data,
+    np.testing.assert_allclose(out.numpy(), x @ layer.weight.numpy().T + layer.bias.numpy(),
                                rtol=1e-5, atol=1e-6)
     no_bias = nn.Linear(4, 3, bias=False)
-    np.testing.assert_allclose(no_bias(Tensor(x)).data, x @ no_bias.weight.data.T, rtol=1e-5)
+    np.testing.assert_allclose(no_bias(Tensor(x)).numpy(), x @ no_bias.weight.numpy().T, rtol=1e-5)
 
 
 def test_linear_gradcheck_float64():
     layer = nn.Linear(4, 3)
     x = Tensor(rand(2, 3, 4), requires_grad=True)
-    w = Tensor(layer.weight.data, requires_grad=True)
-    b = Tensor(layer.bias.data, requires_grad=True)
+    w = Tensor(layer.weight.numpy(), requires_grad=True)
+    b = Tensor(layer.bias.numpy(), requires_grad=True)
     assert mg.gradcheck(lambda x, w, b: F.linear(x, w, b), (x, w, b))
     # and through the module itself, with its parameters in float64
     layer.double()
     assert mg.gradcheck(layer, Tensor(rand(3, 4), requires_grad=True))
     layer.zero_grad()
     layer(Tensor(rand(3, 4))).sum().backward()
-    np.testing.assert_allclose(layer.bias.grad.data, np.full(3, 3.0))
+    np.testing.assert_allclose(layer.bias.grad.numpy(), np.full(3, 3.0))
 
 
 def test_linear_bad_input_names_layer_and_shapes():
@@ -384,7 +384,7 @@ def test_identity():
 ])
 def test_activations_vs_numpy_and_gradcheck(layer, ref):
     x = rand(3, 4, seed=3)
-    np.testing.assert_allclose(layer(Tensor(x)).data, ref(x), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(layer(Tensor(x)).numpy(), ref(x), rtol=1e-10, atol=1e-12)
     assert mg.gradcheck(layer, Tensor(x + 0.05, requires_grad=True))   # away from ReLU's kink
 
 
@@ -392,7 +392,7 @@ def test_softmax_implicit_dim_follows_pytorch():
     x = rand(2, 3)
     with pytest.warns(UserWarning, match="implicit dimension"):
         out = nn.Softmax()(Tensor(x))
-    np.testing.assert_allclose(out.data, softmax(x, 1))
+    np.testing.assert_allclose(out.numpy(), softmax(x, 1))
     with pytest.raises(IndexError, match="Softmax: dim 2 is out of range for input with 2 dims"):
         nn.Softmax(dim=2)(Tensor(x))
 
@@ -402,7 +402,7 @@ def test_flatten():
     assert nn.Flatten()(x).shape == (2, 60)
     assert nn.Flatten(0, 1)(x).shape == (6, 4, 5)
     assert nn.Flatten(start_dim=2)(x).shape == (2, 3, 20)
-    np.testing.assert_array_equal(nn.Flatten()(x).data, x.data.reshape(2, 60))
+    np.testing.assert_array_equal(nn.Flatten()(x).numpy(), x.numpy().reshape(2, 60))
     nn.Flatten()(x).sum().backward()
     assert x.grad.shape == (2, 3, 4, 5)
     with pytest.raises(IndexError, match=r"Flatten\(start_dim=1, end_dim=-1\): start_dim=1 is "
@@ -417,7 +417,7 @@ def test_dropout_mask_rate_and_scaling():
     mg.manual_seed(0)
     p = 0.3
     x = Tensor(np.ones((200, 500), np.float32))
-    y = nn.Dropout(p)(x).data
+    y = nn.Dropout(p)(x).numpy()
     assert y.dtype == np.float32
     assert np.mean(y == 0) == pytest.approx(p, abs=0.01)
     kept = y[y != 0]
@@ -428,9 +428,9 @@ def test_dropout_mask_rate_and_scaling():
 def test_dropout_eval_is_identity_and_extremes():
     x = Tensor(rand(4, 5, dtype=np.float32))
     layer = nn.Dropout(0.5).eval()
-    np.testing.assert_array_equal(layer(x).data, x.data)
-    np.testing.assert_array_equal(nn.Dropout(0.0)(x).data, x.data)
-    assert np.all(nn.Dropout(1.0)(x).data == 0)
+    np.testing.assert_array_equal(layer(x).numpy(), x.numpy())
+    np.testing.assert_array_equal(nn.Dropout(0.0)(x).numpy(), x.numpy())
+    assert np.all(nn.Dropout(1.0)(x).numpy() == 0)
     for bad in (-0.1, 1.5, "0.5"):
         with pytest.raises(ValueError, match="between 0 and 1"):
             nn.Dropout(bad)
@@ -440,17 +440,17 @@ def test_dropout_gradient_uses_the_same_mask():
     x = Tensor(rand(50, 40), requires_grad=True)
     y = nn.Dropout(0.4)(x)
     y.backward(np.ones(y.shape))
-    mask = y.data / x.data                          # 0 where dropped, 1/(1-p) where kept
+    mask = y.numpy() / x.numpy()                          # 0 where dropped, 1/(1-p) where kept
     assert set(np.round(np.unique(mask), 6)) == {0.0, round(1 / 0.6, 6)}
-    np.testing.assert_allclose(x.grad.data, mask, rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), mask, rtol=1e-12)
 
 
 def test_dropout_seeded():
     x = Tensor(np.ones((10, 10), np.float32))
     mg.manual_seed(5)
-    a = nn.Dropout()(x).data
+    a = nn.Dropout()(x).numpy()
     mg.manual_seed(5)
-    np.testing.assert_array_equal(nn.Dropout()(x).data, a)
+    np.testing.assert_array_equal(nn.Dropout()(x).numpy(), a)
 
 
 # ---- loss modules ----------------------------------------------------------------------------
@@ -464,7 +464,7 @@ def test_cross_entropy_loss_vs_numpy():
     assert nn.CrossEntropyLoss()(Tensor(x), t).item() == pytest.approx(ref.mean())
     assert nn.CrossEntropyLoss(reduction="sum")(Tensor(x), Tensor(t)).item() == \
         pytest.approx(ref.sum())
-    np.testing.assert_allclose(nn.CrossEntropyLoss(reduction="none")(Tensor(x), t).data, ref)
+    np.testing.assert_allclose(nn.CrossEntropyLoss(reduction="none")(Tensor(x), t).numpy(), ref)
     with pytest.raises(NotImplementedError, match="per-class weights"):
         nn.CrossEntropyLoss(weight=Tensor(np.ones(4)))
     with pytest.raises(ValueError, match="reduction must be"):
@@ -504,10 +504,10 @@ def test_cross_entropy_vs_written_out_reference_and_gradcheck(shape, target, smo
     loss = lambda z: F.cross_entropy(z, t, reduction=reduction, label_smoothing=smoothing,
                                      ignore_index=ignore)
     ref = _cross_entropy_reference(x, t, reduction, smoothing, ignore)
-    np.testing.assert_allclose(loss(Tensor(x)).data, ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(loss(Tensor(x)).numpy(), ref, rtol=1e-12, atol=1e-12)
     out32 = loss(Tensor(x.astype(np.float32)))
     assert out32.dtype == np.float32
-    np.testing.assert_allclose(out32.data, ref, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out32.numpy(), ref, rtol=1e-5, atol=1e-6)
     assert mg.gradcheck(loss, Tensor(x, requires_grad=True))
 
 
@@ -526,7 +526,7 @@ def test_nll_loss_vs_numpy_with_ignore_index():
     loss = nn.NLLLoss()
     assert loss(Tensor(x), t).item() == pytest.approx(-picked.mean())
     assert nn.NLLLoss(reduction="sum")(Tensor(x), t).item() == pytest.approx(-picked.sum())
-    np.testing.assert_allclose(nn.NLLLoss(reduction="none")(Tensor(x), t).data,
+    np.testing.assert_allclose(nn.NLLLoss(reduction="none")(Tensor(x), t).numpy(),
                                [-x[0, 2], -x[1, 0], 0, -x[3, 1], -x[4, 2]])
     assert mg.gradcheck(lambda x: loss(x, t), Tensor(x, requires_grad=True))
     t_all = np.array([2, 0, 0, 1, 2])
@@ -561,11 +561,11 @@ def test_small_mlp_learns_xor_like_data():
         loss = loss_fn(model(Tensor(x)), y)
         loss.backward()
         for p in model.parameters():
-            p.data -= 0.1 * p.grad.data
+            p.data -= 0.1 * p.grad.numpy()
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
     model.eval()
-    accuracy = (model(Tensor(x)).data.argmax(1) == y).mean()
+    accuracy = (model(Tensor(x)).numpy().argmax(1) == y).mean()
     assert accuracy > 0.9
 
 
@@ -574,8 +574,8 @@ def test_deepcopy_is_independent():
     net = Net()
     clone = copy.deepcopy(net)
     assert list(clone.state_dict()) == list(net.state_dict())
-    clone.block.fc.weight.data[...] = 0
-    assert np.any(net.block.fc.weight.data != 0)
+    clone.block.fc.weight.numpy()[...] = 0
+    assert np.any(net.block.fc.weight.numpy() != 0)
     assert isinstance(clone.block.fc.weight, nn.Parameter)
 
 

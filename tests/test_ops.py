@@ -39,7 +39,7 @@ def check_op(fn, reference, *arrays, rtol=1e-5, atol=1e-6):
     assert isinstance(out, Tensor)
     assert out.dtype == np.float32, f"output dtype {out.dtype}"
     assert out.shape == np.shape(expected)
-    np.testing.assert_allclose(out.data, expected, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=rtol, atol=atol)
     out.backward(np.ones(out.shape, dtype=np.float32))
     for x in xs:
         assert x.grad is not None and x.grad.dtype == np.float32 and x.grad.shape == x.shape
@@ -79,7 +79,7 @@ def test_method_names_match_operators():
     a, b = Tensor([1.0, 2.0]), Tensor([3.0, 4.0])
     for method, op in [("add", operator.add), ("sub", operator.sub), ("mul", operator.mul),
                        ("div", operator.truediv), ("pow", operator.pow)]:
-        np.testing.assert_allclose(getattr(a, method)(b).data, op(a, b).data)
+        np.testing.assert_allclose(getattr(a, method)(b).numpy(), op(a, b).numpy())
 
 
 def _constants(name):
@@ -115,12 +115,12 @@ def test_pow_gradients_at_zero_base_match_pytorch():
     base = Tensor([0.0, 2.0], requires_grad=True)
     expo = Tensor([2.0, 3.0], requires_grad=True)
     (base ** expo).sum().backward()
-    np.testing.assert_allclose(base.grad.data, [0.0, 12.0])
-    np.testing.assert_allclose(expo.grad.data, [0.0, 8 * np.log(2)], rtol=1e-6)
+    np.testing.assert_allclose(base.grad.numpy(), [0.0, 12.0])
+    np.testing.assert_allclose(expo.grad.numpy(), [0.0, 8 * np.log(2)], rtol=1e-6)
     # d/da a^0 = 0 everywhere, also at a = 0
     x = Tensor([0.0, 3.0], requires_grad=True)
     (x ** 0).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
 
 
 def test_square_of_negative_numbers():
@@ -155,19 +155,19 @@ def test_unary_op(name, shape, seed):
 @pytest.mark.parametrize("name", ["exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh"])
 def test_module_level_unary_functions(name):
     x = Tensor(values(3, (2, 3), "pos"))
-    np.testing.assert_array_equal(getattr(mg, name)(x).data, getattr(x, name)().data)
+    np.testing.assert_array_equal(getattr(mg, name)(x).numpy(), getattr(x, name)().numpy())
 
 
 def test_gradients_at_kinks_follow_pytorch():
     x = Tensor([-1.0, 0.0, 2.0], requires_grad=True)
     x.relu().sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 1.0])
     x.grad = None
     x.abs().sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [-1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [-1.0, 0.0, 1.0])
     x.grad = None
     x.clamp(-1.0, 0.0).sum().backward()        # boundaries included
-    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 0.0])
     with pytest.raises(ValueError, match="clamp"):
         x.clamp()
 
@@ -179,9 +179,9 @@ def test_sigmoid_and_tanh_saturate_without_overflow():
         s = x.sigmoid()
         t = x.tanh()
         (s + t).sum().backward()
-    np.testing.assert_allclose(s.data, [0.0, 0.0, 0.5, 1.0, 1.0], atol=1e-30)
+    np.testing.assert_allclose(s.numpy(), [0.0, 0.0, 0.5, 1.0, 1.0], atol=1e-30)
     assert s.dtype == np.float32
-    assert np.all(np.isfinite(x.grad.data))
+    assert np.all(np.isfinite(x.grad.numpy()))
 
 
 # ---- reductions ----------------------------------------------------------------------------------
@@ -235,15 +235,15 @@ def test_std_of_a_constant_slice_has_zero_gradient_like_pytorch():
     x = Tensor([[1.0, 2.0, 4.0], [3.0, 3.0, 3.0]], requires_grad=True)
     s = x.std(1)
     s.sum().backward()
-    assert s.data[1] == 0
-    np.testing.assert_array_equal(x.grad.data[1], [0.0, 0.0, 0.0])
-    assert np.all(np.isfinite(x.grad.data))
+    assert s.numpy()[1] == 0
+    np.testing.assert_array_equal(x.grad.numpy()[1], [0.0, 0.0, 0.0])
+    assert np.all(np.isfinite(x.grad.numpy()))
 
 
 def test_reduction_aliases_and_0d():
     x = Tensor(values(0, (2, 3)))
-    np.testing.assert_allclose(mg.sum(x, 1).data, x.data.sum(1), rtol=1e-6)
-    np.testing.assert_allclose(mg.mean(x, (0, 1)).data, x.data.mean(), rtol=1e-6)
+    np.testing.assert_allclose(mg.sum(x, 1).numpy(), x.numpy().sum(1), rtol=1e-6)
+    np.testing.assert_allclose(mg.mean(x, (0, 1)).numpy(), x.numpy().mean(), rtol=1e-6)
     s = Tensor(2.0, requires_grad=True)
     s.sum().backward()
     assert s.grad.item() == 1.0
@@ -268,7 +268,7 @@ def test_max_and_min(largest, sd, keepdim, seed):
     expected = arg(data, axis=dim)
     if keepdim:
         expected = np.expand_dims(expected, dim)
-    np.testing.assert_array_equal(indices.data, expected)
+    np.testing.assert_array_equal(indices.numpy(), expected)
     assert indices.dtype == np.int64 and not indices.requires_grad
     assert getattr(mg, name)(Tensor(data), dim)[1].shape == np.max(data, axis=dim).shape
 
@@ -278,34 +278,34 @@ def test_max_dim_with_ties_routes_gradient_to_the_first_maximum():
                 [2.0, 2.0, 2.0],
                 [5.0, 0.0, 5.0]], requires_grad=True)
     values_, indices = x.max(1)
-    np.testing.assert_array_equal(values_.data, [3.0, 2.0, 5.0])
-    np.testing.assert_array_equal(indices.data, [1, 0, 0])
+    np.testing.assert_array_equal(values_.numpy(), [3.0, 2.0, 5.0])
+    np.testing.assert_array_equal(indices.numpy(), [1, 0, 0])
     values_.backward(np.array([1.0, 10.0, 100.0], dtype=np.float32))
-    np.testing.assert_array_equal(x.grad.data, [[0, 1, 0], [10, 0, 0], [100, 0, 0]])
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0], [10, 0, 0], [100, 0, 0]])
     # along dim 0, keepdim
     y = Tensor([[4.0, 1.0], [4.0, 1.0]], requires_grad=True)
     v, i = y.min(0, keepdim=True)
-    assert v.shape == (1, 2) and i.data.tolist() == [[0, 0]]
+    assert v.shape == (1, 2) and i.numpy().tolist() == [[0, 0]]
     v.sum().backward()
-    np.testing.assert_array_equal(y.grad.data, [[1, 1], [0, 0]])
+    np.testing.assert_array_equal(y.grad.numpy(), [[1, 1], [0, 0]])
 
 
 def test_full_max_with_ties_splits_the_gradient_evenly_like_pytorch():
     x = Tensor([1.0, 3.0, 3.0, 2.0], requires_grad=True)
     x.max().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 0.5, 0.5, 0.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.5, 0.5, 0.0])
     y = Tensor([[1.0, -2.0], [-2.0, 0.0]], requires_grad=True)
     y.min().backward()
-    np.testing.assert_array_equal(y.grad.data, [[0.0, 0.5], [0.5, 0.0]])
+    np.testing.assert_array_equal(y.grad.numpy(), [[0.0, 0.5], [0.5, 0.0]])
 
 
 def test_argmax_argmin():
     data = values(5, (3, 4))
     x = Tensor(data)
     assert x.argmax().item() == np.argmax(data)
-    np.testing.assert_array_equal(x.argmax(1).data, np.argmax(data, 1))
-    np.testing.assert_array_equal(x.argmin(0, keepdim=True).data, np.argmin(data, 0)[None])
-    np.testing.assert_array_equal(mg.argmax(x, 0).data, np.argmax(data, 0))
+    np.testing.assert_array_equal(x.argmax(1).numpy(), np.argmax(data, 1))
+    np.testing.assert_array_equal(x.argmin(0, keepdim=True).numpy(), np.argmin(data, 0)[None])
+    np.testing.assert_array_equal(mg.argmax(x, 0).numpy(), np.argmax(data, 0))
 
 
 def test_reduction_dim_errors():
@@ -329,7 +329,7 @@ def test_softmax_and_log_softmax(sd, seed):
     data = values(seed, shape) * 3
     check_op(lambda x: x.softmax(dim), lambda a: softmax(a, dim), data)
     check_op(lambda x: x.log_softmax(dim), lambda a: np.log(softmax(a, dim)), data, atol=1e-5)
-    np.testing.assert_allclose(mg.softmax(Tensor(data), dim).data.sum(axis=dim), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(mg.softmax(Tensor(data), dim).numpy().sum(axis=dim), 1.0, rtol=1e-5)
 
 
 def test_softmax_is_numerically_stable_for_huge_inputs():
@@ -342,10 +342,10 @@ def test_softmax_is_numerically_stable_for_huge_inputs():
         (s * Tensor(np.arange(3.0, dtype=np.float32)) + ls).sum().backward()
     assert s.dtype == ls.dtype == np.float32
     for t in (s, ls, x.grad):
-        assert np.all(np.isfinite(t.data))
-    np.testing.assert_allclose(s.data, [[1, 0, 0], [0.5, 0.5, 0], [1 / 3, 1 / 3, 1 / 3]], atol=1e-6)
-    np.testing.assert_allclose(ls.data[0], [0.0, -1000.0, -2000.0])
-    np.testing.assert_allclose(ls.data[2], np.log(1 / 3), rtol=1e-6)
+        assert np.all(np.isfinite(t.numpy()))
+    np.testing.assert_allclose(s.numpy(), [[1, 0, 0], [0.5, 0.5, 0], [1 / 3, 1 / 3, 1 / 3]], atol=1e-6)
+    np.testing.assert_allclose(ls.numpy()[0], [0.0, -1000.0, -2000.0])
+    np.testing.assert_allclose(ls.numpy()[2], np.log(1 / 3), rtol=1e-6)
 
 
 # ---- shape and movement --------------------------------------------------------------------------
@@ -385,9 +385,9 @@ def test_permute_and_transpose(shape, data, seed):
 def test_t_and_module_level_movement():
     a = values(1, (2, 3))
     x = Tensor(a)
-    np.testing.assert_allclose(x.t().data, a.T.astype(np.float32))
-    np.testing.assert_allclose(mg.transpose(x, 0, 1).data, a.T.astype(np.float32))
-    np.testing.assert_allclose(mg.permute(x, (1, 0)).data, a.T.astype(np.float32))
+    np.testing.assert_allclose(x.t().numpy(), a.T.astype(np.float32))
+    np.testing.assert_allclose(mg.transpose(x, 0, 1).numpy(), a.T.astype(np.float32))
+    np.testing.assert_allclose(mg.permute(x, (1, 0)).numpy(), a.T.astype(np.float32))
     assert mg.reshape(x, (3, 2)).shape == (3, 2)
     assert mg.squeeze(Tensor(np.zeros((1, 2)))).shape == (2,)
     assert mg.unsqueeze(x, 0).shape == (1, 2, 3)
@@ -466,25 +466,25 @@ def test_indexing_forward_and_scattered_gradient(name):
     out.backward(g)
     expected = np.zeros(shape)
     np.add.at(expected, index, g)
-    np.testing.assert_allclose(x.grad.data, expected)
+    np.testing.assert_allclose(x.grad.numpy(), expected)
 
 
 def test_repeated_indices_add_up():
     x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
     x[[0, 0, 2, 0]].sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 1.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 0.0, 1.0])
 
 
 def test_indexing_with_tensors():
     arr = values(2, (4, 3))
     x = Tensor(arr, requires_grad=True)
     idx = mg.tensor([3, 3, 1])
-    np.testing.assert_allclose(x[idx].data, arr[[3, 3, 1]].astype(np.float32))
+    np.testing.assert_allclose(x[idx].numpy(), arr[[3, 3, 1]].astype(np.float32))
     mask = x > 0
-    np.testing.assert_allclose(x[mask].data, arr[arr > 0].astype(np.float32))
-    np.testing.assert_allclose(x[idx, 1:].data, arr[[3, 3, 1], 1:].astype(np.float32))
+    np.testing.assert_allclose(x[mask].numpy(), arr[arr > 0].astype(np.float32))
+    np.testing.assert_allclose(x[idx, 1:].numpy(), arr[[3, 3, 1], 1:].astype(np.float32))
     x[mask].sum().backward()
-    np.testing.assert_array_equal(x.grad.data, (arr > 0).astype(np.float32))
+    np.testing.assert_array_equal(x.grad.numpy(), (arr > 0).astype(np.float32))
     assert mg.gradcheck(lambda t: t[idx] * t[mg.tensor([1, 1, 3])], (Tensor(arr, requires_grad=True),))
 
 
@@ -540,7 +540,7 @@ def test_cat_with_inputs_that_need_no_grad():
     out = mg.cat([a, b, np.ones((1, 2))])
     assert out.shape == (4, 2) and mg.concat([a, b]).shape == (3, 2)
     out.backward(np.arange(8.0).reshape(4, 2))
-    np.testing.assert_array_equal(a.grad.data, [[0, 1], [2, 3]])
+    np.testing.assert_array_equal(a.grad.numpy(), [[0, 1], [2, 3]])
     assert b.grad is None
 
 
@@ -579,11 +579,11 @@ def test_where_with_a_tensor_condition_and_constants():
     x = Tensor(arr.astype(np.float32), requires_grad=True)
     out = mg.where(x > 0, x, 0.0)
     assert out.dtype == np.float32
-    np.testing.assert_allclose(out.data, np.maximum(arr, 0).astype(np.float32))
+    np.testing.assert_allclose(out.numpy(), np.maximum(arr, 0).astype(np.float32))
     out2 = mg.where(x > 0, np.float64(2.0), x)     # constant first, tensor second
     assert out2.dtype == np.float32
     (out + out2).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.ones_like(arr))
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones_like(arr))
     assert mg.gradcheck(lambda t: mg.where(t > 0, t * t, np.full((2, 3), 3.0)), (Tensor(arr, requires_grad=True),))
 
 
@@ -642,7 +642,7 @@ def test_comparisons_return_non_differentiable_bool_tensors(name):
             assert isinstance(out, Tensor), type(out)
             assert out.dtype == np.bool_
             assert not out.requires_grad and out.grad_fn is None
-            np.testing.assert_array_equal(out.data, expected)
+            np.testing.assert_array_equal(out.numpy(), expected)
 
 
 def test_comparison_methods():
@@ -695,7 +695,7 @@ def test_float32_stays_float32(name):
     for t in (x, y):
         if t.grad is not None:
             assert t.grad.dtype == np.float32
-            assert np.all(np.isfinite(t.grad.data))
+            assert np.all(np.isfinite(t.grad.numpy()))
 
 
 def test_float64_stays_float64_and_mixing_promotes_like_pytorch():

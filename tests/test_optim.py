@@ -21,7 +21,7 @@ def run(opt, p, grads):
     for g in grads:
         p.grad = Tensor(np.array(g, dtype=p.dtype))
         opt.step()
-        history.append(p.data.copy())
+        history.append(p.numpy().copy())
     return history
 
 
@@ -29,7 +29,7 @@ def run(opt, p, grads):
 def test_sgd_plain_step():
     p = param([1.0, -2.0])
     run(optim.SGD([p], lr=0.1), p, [[0.5, -1.0]])
-    np.testing.assert_allclose(p.data, [1.0 - 0.05, -2.0 + 0.1], rtol=1e-6)
+    np.testing.assert_allclose(p.numpy(), [1.0 - 0.05, -2.0 + 0.1], rtol=1e-6)
 
 
 def test_sgd_momentum_first_buffer_is_the_gradient():
@@ -57,7 +57,7 @@ def test_sgd_weight_decay_is_added_to_the_gradient():
     # g' = g + wd * p = 0 + 0.5 * 2 = 1 -> p = 2 - 0.1
     p = param([2.0])
     run(optim.SGD([p], lr=0.1, weight_decay=0.5), p, [[0.0]])
-    np.testing.assert_allclose(p.data, [1.9], rtol=1e-6)
+    np.testing.assert_allclose(p.numpy(), [1.9], rtol=1e-6)
 
 
 @pytest.mark.parametrize("momentum, dampening, weight_decay, nesterov", [
@@ -107,7 +107,7 @@ def test_adam_first_step_moves_each_coordinate_by_lr():
     # bias correction makes m_hat = g and v_hat = g^2 at t = 1: the step is lr * g / (|g| + eps)
     p = param([1.0, 1.0, 1.0])
     run(optim.Adam([p], lr=0.01), p, [[3.0, -0.001, 100.0]])
-    np.testing.assert_allclose(p.data, [0.99, 1.01, 0.99], rtol=1e-5)
+    np.testing.assert_allclose(p.numpy(), [0.99, 1.01, 0.99], rtol=1e-5)
 
 
 @pytest.mark.parametrize("cls, weight_decay, amsgrad", [
@@ -135,8 +135,8 @@ def test_adamw_decay_is_decoupled_from_adam_l2():
     pa, pw = param([2.0]), param([2.0])
     run(optim.Adam([pa], lr=0.1, weight_decay=0.5), pa, [[0.0]])
     run(optim.AdamW([pw], lr=0.1, weight_decay=0.5), pw, [[0.0]])
-    np.testing.assert_allclose(pa.data, [1.9], rtol=1e-5)
-    np.testing.assert_allclose(pw.data, [2.0 * (1 - 0.1 * 0.5)], rtol=1e-6)
+    np.testing.assert_allclose(pa.numpy(), [1.9], rtol=1e-5)
+    np.testing.assert_allclose(pw.numpy(), [2.0 * (1 - 0.1 * 0.5)], rtol=1e-6)
     assert optim.AdamW([param([1.0])]).defaults["weight_decay"] == 1e-2
 
 
@@ -150,10 +150,10 @@ ALL = [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_updates_keep_the_dtype_and_work_in_place(make, dtype):
     p = param(np.ones((3, 2)), dtype)
-    data = p.data
+    data = p.numpy()
     opt = make([p])
     run(opt, p, [np.full((3, 2), 0.5)] * 3)
-    assert p.data is data and p.data.dtype == dtype
+    assert p.numpy() is data and p.numpy().dtype == dtype
     for value in opt.state[p].values():
         if isinstance(value, np.ndarray):
             assert value.dtype == dtype
@@ -165,8 +165,8 @@ def test_params_without_grad_are_skipped(make):
     opt = make([a, b])
     a.grad = Tensor(np.array([1.0, 1.0], np.float32))
     opt.step()
-    assert not np.allclose(a.data, [1.0, 2.0])
-    assert b.data.tolist() == [3.0] and b not in opt.state
+    assert not np.allclose(a.numpy(), [1.0, 2.0])
+    assert b.numpy().tolist() == [3.0] and b not in opt.state
 
 
 @pytest.mark.parametrize("make", ALL)
@@ -175,7 +175,7 @@ def test_step_leaves_the_gradient_untouched(make):
     g = np.array([0.5, 0.25], np.float32)
     p.grad = Tensor(g.copy())
     make([p]).step()
-    np.testing.assert_array_equal(p.grad.data, g)
+    np.testing.assert_array_equal(p.grad.numpy(), g)
 
 
 def test_zero_grad():
@@ -186,7 +186,7 @@ def test_zero_grad():
     assert a.grad is None and b.grad is None
     a.grad = Tensor(np.array([3.0], np.float32))
     opt.zero_grad(set_to_none=False)
-    assert a.grad.data.tolist() == [0.0]
+    assert a.grad.numpy().tolist() == [0.0]
 
 
 def test_closure_is_called_and_its_loss_returned():
@@ -201,7 +201,7 @@ def test_closure_is_called_and_its_loss_returned():
 
     loss = opt.step(closure)
     assert loss.item() == 1.0
-    np.testing.assert_allclose(p.data, [0.8])
+    np.testing.assert_allclose(p.numpy(), [0.8])
 
 
 @pytest.mark.parametrize("make", [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.5),
@@ -215,7 +215,7 @@ def test_optimizers_minimise_a_quadratic_with_autograd(make):
         opt.zero_grad()
         ((p - Tensor(target)) ** 2).sum().backward()
         opt.step()
-    np.testing.assert_allclose(p.data, target, atol=0.05)
+    np.testing.assert_allclose(p.numpy(), target, atol=0.05)
 
 
 # ---- param groups ----------------------------------------------------------------------------
@@ -227,7 +227,7 @@ def test_param_groups_take_their_own_settings_and_the_defaults():
     a.grad = Tensor(np.array([1.0], np.float32))
     b.grad = Tensor(np.array([1.0], np.float32))
     opt.step()
-    np.testing.assert_allclose([a.data[0], b.data[0]], [0.9, 0.5])
+    np.testing.assert_allclose([a.numpy()[0], b.numpy()[0]], [0.9, 0.5])
 
     c = param([0.0])
     opt.add_param_group({"params": c, "lr": 0.2})
@@ -280,13 +280,13 @@ def test_state_dict_round_trip_resumes_exactly(make):
     sd = opt.state_dict()
     assert sorted(sd["state"]) == [0] and [g["params"] for g in sd["param_groups"]] == [[0], [1]]
 
-    p2 = Tensor(p.data.copy(), requires_grad=True)
+    p2 = Tensor(p.numpy().copy(), requires_grad=True)
     opt2 = make([{"params": [p2]}, {"params": [param([5.0])]}])
     opt2.load_state_dict(sd)
     assert opt2.param_groups[1]["lr"] == 0.01
     run(opt, p, grads[3:])
     run(opt2, p2, grads[3:])
-    np.testing.assert_array_equal(p2.data, p.data)
+    np.testing.assert_array_equal(p2.numpy(), p.numpy())
 
 
 def test_state_dict_is_a_snapshot_and_load_copies():

@@ -96,9 +96,9 @@ def test_max_pool_forward_and_backward_match_reference(seed):
     out = MAX[nd](xt, kernel, stride, padding, dilation=dilation, ceil_mode=ceil_mode)
     g = np.random.default_rng(seed).standard_normal(out.shape)
     ref, ref_gx = max_pool_reference(x, g, kernel, stride, padding, dilation, ceil_mode)
-    np.testing.assert_array_equal(out.data, ref)
+    np.testing.assert_array_equal(out.numpy(), ref)
     out.backward(g)
-    np.testing.assert_allclose(xt.grad.data, ref_gx, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(xt.grad.numpy(), ref_gx, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -115,7 +115,7 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum_only(seed):
     out.backward(g)
     _, ref_gx = max_pool_reference(x, g, kernel, (1,) * nd if seed % 2 else stride, padding,
                                    dilation, ceil_mode)
-    np.testing.assert_allclose(xt.grad.data, ref_gx, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(xt.grad.numpy(), ref_gx, rtol=1e-6, atol=1e-6)
 
 
 def test_flat_background_gets_one_gradient_per_window():
@@ -123,8 +123,8 @@ def test_flat_background_gets_one_gradient_per_window():
     gradient must count each window once, not once per tied element."""
     x = Tensor(np.zeros((1, 1, 4, 4), np.float32), requires_grad=True)
     F.max_pool2d(x, 2).sum().backward()
-    assert x.grad.data.sum() == 4                           # 4 windows, 1 each
-    np.testing.assert_array_equal(x.grad.data[0, 0], [[1, 0, 1, 0], [0, 0, 0, 0],
+    assert x.grad.numpy().sum() == 4                           # 4 windows, 1 each
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[1, 0, 1, 0], [0, 0, 0, 0],
                                                       [1, 0, 1, 0], [0, 0, 0, 0]])
 
 
@@ -138,7 +138,7 @@ def test_max_pool_gradcheck(seed):
 
 def test_max_pool_padding_is_minus_infinity():
     x = Tensor(-np.ones((1, 1, 3), np.float32))
-    np.testing.assert_array_equal(F.max_pool1d(x, 2, stride=1, padding=1).data, -np.ones((1, 1, 4)))
+    np.testing.assert_array_equal(F.max_pool1d(x, 2, stride=1, padding=1).numpy(), -np.ones((1, 1, 4)))
 
 
 # ---- average pooling -------------------------------------------------------------------------
@@ -149,22 +149,22 @@ def test_avg_pool_forward_matches_reference(seed):
         out = AVG[nd](Tensor(x), kernel, stride, padding, ceil_mode=ceil_mode,
                       count_include_pad=count_include_pad)
         ref = avg_pool_reference(x, kernel, stride, padding, ceil_mode, count_include_pad)
-        np.testing.assert_allclose(out.data, ref, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(out.numpy(), ref, rtol=1e-12, atol=1e-12)
 
 
 def test_avg_pool_counts_padding_like_pytorch():
     x = Tensor(np.ones((1, 1, 5, 5), np.float32))
     # default count_include_pad=True: the padded zeros count in the mean
-    np.testing.assert_allclose(F.avg_pool2d(x, 3, stride=2, padding=1).data[0, 0],
+    np.testing.assert_allclose(F.avg_pool2d(x, 3, stride=2, padding=1).numpy()[0, 0],
                                [[4 / 9, 6 / 9, 4 / 9], [6 / 9, 1, 6 / 9], [4 / 9, 6 / 9, 4 / 9]],
                                rtol=1e-6)
     np.testing.assert_allclose(F.avg_pool2d(x, 3, stride=2, padding=1,
-                                            count_include_pad=False).data, np.ones((1, 1, 3, 3)))
+                                            count_include_pad=False).numpy(), np.ones((1, 1, 3, 3)))
     # ceil_mode: the part of the last window past the padding does not count (PyTorch values)
-    np.testing.assert_allclose(F.avg_pool2d(x, 2, padding=1, ceil_mode=True).data[0, 0],
+    np.testing.assert_allclose(F.avg_pool2d(x, 2, padding=1, ceil_mode=True).numpy()[0, 0],
                                [[.25, .5, .5], [.5, 1, 1], [.5, 1, 1]])
-    np.testing.assert_allclose(F.avg_pool2d(x, 2, ceil_mode=True).data, np.ones((1, 1, 3, 3)))
-    assert F.avg_pool2d(x, 2, divisor_override=1).data[0, 0, 0, 0] == 4
+    np.testing.assert_allclose(F.avg_pool2d(x, 2, ceil_mode=True).numpy(), np.ones((1, 1, 3, 3)))
+    assert F.avg_pool2d(x, 2, divisor_override=1).numpy()[0, 0, 0, 0] == 4
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -195,7 +195,7 @@ def adaptive_reference(x, out_size):
 def test_adaptive_avg_pool2d(size, out_size):
     x = np.random.default_rng(0).standard_normal((2, 3) + size)
     out = F.adaptive_avg_pool2d(Tensor(x), out_size)
-    np.testing.assert_allclose(out.data, adaptive_reference(x, out_size), rtol=1e-12)
+    np.testing.assert_allclose(out.numpy(), adaptive_reference(x, out_size), rtol=1e-12)
     xt = Tensor(x, requires_grad=True)
     assert mg.gradcheck(lambda t: F.adaptive_avg_pool2d(t, out_size), (xt,))
 
@@ -204,7 +204,7 @@ def test_global_average_pool():
     x = np.random.default_rng(0).standard_normal((4, 8, 5, 6)).astype(np.float32)
     out = nn.AdaptiveAvgPool2d(1)(Tensor(x))
     assert out.shape == (4, 8, 1, 1) and out.dtype == np.float32
-    np.testing.assert_allclose(out.data[:, :, 0, 0], x.mean(axis=(2, 3)), rtol=1e-5)
+    np.testing.assert_allclose(out.numpy()[:, :, 0, 0], x.mean(axis=(2, 3)), rtol=1e-5)
     assert nn.AdaptiveAvgPool2d((None, 2))(Tensor(x)).shape == (4, 8, 5, 2)
 
 
@@ -213,11 +213,11 @@ def test_global_average_pool():
                                    nn.AdaptiveAvgPool2d(2), nn.MaxPool2d(3, stride=2, padding=1)])
 def test_pooling_never_mixes_channels(layer):
     x = np.random.default_rng(0).standard_normal((2, 4, 6, 6)).astype(np.float32)
-    out = layer(Tensor(x)).data
+    out = layer(Tensor(x)).numpy()
     for c in range(4):
         x2 = x.copy()
         x2[:, c] += 10.0 + np.abs(x).max()                  # raises every max in channel c
-        changed = np.abs(layer(Tensor(x2)).data - out).max(axis=(0, 2, 3)) > 0
+        changed = np.abs(layer(Tensor(x2)).numpy() - out).max(axis=(0, 2, 3)) > 0
         assert changed.tolist() == [i == c for i in range(4)]
 
 

@@ -49,7 +49,7 @@ def test_same_seed_same_numbers_and_metrics_file(tmp_path):
                 "samples_per_second", "params"):
         assert key in saved
     assert 0 <= saved["test_accuracy"] <= 1
-    assert saved["params"] == sum(p.data.size for p in train_mnist.build_model().parameters())
+    assert saved["params"] == sum(p.numpy().size for p in train_mnist.build_model().parameters())
 
 
 def test_resume_continues_where_an_interrupted_run_stopped(tmp_path, monkeypatch):

@@ -45,6 +45,7 @@ import weakref
 import numpy as np
 
 from . import grad_mode
+from .. import tensor as tensor_module
 from ..tensor import Tensor
 
 
@@ -62,12 +63,17 @@ class Context:
     leaf that requires grad, ``None`` otherwise).
     """
 
-    __slots__ = ("fn", "inputs", "needs_input_grad", "released", "_saved", "_output",
-                 "_retained", "_intermediate", "_arrays", "__dict__", "__weakref__")
+    __slots__ = ("fn", "inputs", "edges", "needs_input_grad", "released", "_saved", "_output",
+                 "_retained", "_intermediate", "_arrays", "_held", "_versions", "__dict__",
+                 "__weakref__")
 
     def __init__(self, fn, inputs, needs_input_grad):
         self.fn = fn
         self.inputs = inputs
+        # where each input's gradient goes, fixed when the op ran (an in-place op may give
+        # the input Tensor a new grad_fn later): its node, the leaf itself, or None
+        self.edges = tuple(None if t is None or not t.requires_grad else
+                           t.grad_fn if t.grad_fn is not None else t for t in inputs)
         self.needs_input_grad = needs_input_grad
         self.released = False
         self._saved = ()
@@ -75,6 +81,8 @@ class Context:
         self._retained = None     # weakref to a non-leaf output that called retain_grad()
         self._intermediate = False  # saved an array that is neither an input nor the output
         self._arrays = ()           # the arrays forward was given, one per argument
+        self._held = ()             # each input Tensor's array when the op ran
+        self._versions = None       # versions of the saved arrays (None: all 0), see tensor.py
 
     def save_for_backward(self, *arrays):
         self._saved = arrays
@@ -89,21 +97,40 @@ class Context:
                 f"{self.fn.__name__}: trying to backward through the graph a second time; "
                 "its saved values were freed after the first backward. "
                 "Pass retain_graph=True to the first backward() to keep them.")
+        if self._versions is not None or tensor_module._versions:
+            self._check_versions()
         return tuple(self._as_tensor(a) for a in self._saved)
+
+    def _check_versions(self):
+        """A saved array written in place since it was saved: an error, not a wrong gradient."""
+        for i, a in enumerate(self._saved):
+            if isinstance(a, np.ndarray):
+                then = self._versions[i] if self._versions is not None else 0
+                now = tensor_module._version(a)
+                if now != then:
+                    raise RuntimeError(
+                        f"{self.name()}: one of the arrays it saved for backward (saved value "
+                        f"{i}, shape {a.shape}) has been modified by an in-place operation "
+                        f"since (it is at version {now}; expected version {then}). Compute the "
+                        "gradient before changing it, or use the out-of-place op (x = x + y).")
 
     def _as_tensor(self, a):
         if not isinstance(a, (np.ndarray, np.generic)):   # None, a Tensor, a number: as given
             return a
-        for t, given in zip(self.inputs, self._arrays):
+        for t, given, held, edge in zip(self.inputs, self._arrays, self._held, self.edges):
             if t is not None and given is a:
-                return t
+                if t._array is held:
+                    return t
+                # a recorded in-place op has since given ``t`` new values and a new history:
+                # the saved value is the old one, made by the node the edge points to
+                return Tensor._from_op(given, edge if isinstance(edge, Context) else None)
         if a is self._output:
             return Tensor._from_op(a, self)
         return Tensor._from_op(a, None)
 
     def release(self):
         self.released = True
-        self._saved = self._arrays = ()
+        self._saved = self._arrays = self._held = ()
         self.__dict__.clear()
 
     # ---- the node, as PyTorch shows it ------------------------------------------------------
@@ -112,7 +139,8 @@ class Context:
 
     @property
     def next_functions(self):
-        return tuple((_node_of(t), 0) for t in self.inputs)
+        return tuple((None if e is None else e if isinstance(e, Context) else AccumulateGrad(e), 0)
+                     for e in self.edges)
 
     def __repr__(self):
         return f"<{self.name()}>"
@@ -133,12 +161,6 @@ class AccumulateGrad:
 
     def __repr__(self):
         return "<AccumulateGrad>"
-
-
-def _node_of(t):
-    if t is None or not t.requires_grad:
-        return None
-    return t.grad_fn if t.grad_fn is not None else AccumulateGrad(t)
 
 
 def rebuilt(cached, rebuild):
@@ -182,7 +204,7 @@ class Function:
             for a in args:
                 if isinstance(a, Tensor) and a.requires_grad:
                     return cls._record(args, kwargs)
-        out = cls.forward(_Unrecorded(), *[a.data if isinstance(a, Tensor) else a for a in args],
+        out = cls.forward(_Unrecorded(), *[a._array if isinstance(a, Tensor) else a for a in args],
                           **kwargs)
         return Tensor._from_op(out, None)
 
@@ -191,7 +213,7 @@ class Function:
         inputs, arrays, first = [], [], {}
         for a in args:
             if isinstance(a, Tensor):
-                data = a.data
+                data = a._array
                 # two Tensors sharing one array (x and x.detach()): give the later one a view
                 # of its own, so that what forward saves says which of them it was
                 if first.setdefault(id(data), a) is not a:
@@ -204,6 +226,7 @@ class Function:
         inputs = tuple(inputs)
         ctx = Context(cls, inputs, tuple(a is not None and a.requires_grad for a in inputs))
         ctx._arrays = arrays
+        ctx._held = tuple(None if t is None else t._array for t in inputs)
         if grad_mode.anomaly_enabled:           # where this op was called, for the walk
             ctx.forward_stack = "".join(traceback.format_stack()[:-2])
         out = cls.forward(ctx, *arrays, **kwargs)
@@ -214,6 +237,9 @@ class Function:
             given = {id(a) for a in arrays}
             ctx._intermediate = any(a is not None and a is not out and id(a) not in given
                                     for a in ctx._saved)
+            if tensor_module._versions:         # some array has been written in place
+                ctx._versions = tuple(tensor_module._version(a) if isinstance(a, np.ndarray)
+                                      else 0 for a in ctx._saved)
         t = Tensor._from_op(out, ctx)
         ctx._output = out
         return t
@@ -265,7 +291,7 @@ def mark_not_differentiable(g, op, reason, depends_on):
     """The gradient ``g``, computed outside the graph (an array, or a Tensor made under
     no_grad), as a Tensor whose own gradient is an error naming ``op``, when grad mode is on
     and it depends on Tensors in ``depends_on`` that require grad."""
-    arr = g.data if isinstance(g, Tensor) else np.asarray(g)
+    arr = g._array if isinstance(g, Tensor) else np.asarray(g)
     deps = tuple(t for t in depends_on if t is not None and t.requires_grad)
     if not grad_mode.enabled or not deps:
         return Tensor._from_op(arr, None)

@@ -47,7 +47,7 @@ class GradcheckReport:
 
 def _to_float64(x):
     if isinstance(x, Tensor) and np.issubdtype(x.dtype, np.floating):
-        return Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad)
+        return Tensor(x._array.astype(np.float64), requires_grad=x.requires_grad)
     return x
 
 
@@ -56,7 +56,7 @@ def _outputs(out):
 
 
 def _weighted_sum(out, vs):
-    return sum(float(np.sum(o.data.astype(np.float64) * v)) for o, v in zip(_outputs(out), vs))
+    return sum(float(np.sum(o._array.astype(np.float64) * v)) for o, v in zip(_outputs(out), vs))
 
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0,
@@ -104,12 +104,12 @@ def _check(fn, inputs, eps, atol, rtol, raise_exception, seed, report, name):
                               [Tensor(v.astype(o.dtype)) for o, v in pairs], allow_unused=True)
         for i, g in zip(checked, grads):
             if g is not None:
-                analytic[i] = g.data.astype(np.float64)
+                analytic[i] = g._array.astype(np.float64)
 
     rows, passed = [], True
     for i in checked:
         x = inputs[i]
-        flat = x.data.reshape(-1)   # a view: perturbing it perturbs x
+        flat = x._array.reshape(-1)   # a view: perturbing it perturbs x
         a_flat = analytic[i].reshape(-1)
         row = {"input": i, "shape": x.shape, "max_abs_error": 0.0, "max_abs_at": None,
                "max_rel_error": 0.0, "max_rel_at": None, "passed": True}
@@ -166,7 +166,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     else:
         vs = [_to_float64(v if isinstance(v, Tensor) else Tensor(np.asarray(v)))
               for v in _outputs(grad_outputs)]
-        vs = [Tensor(v.data, requires_grad=True) for v in vs]
+        vs = [Tensor(v._array, requires_grad=True) for v in vs]
     n = len(inputs)
 
     def first_derivatives(*args):

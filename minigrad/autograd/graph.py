@@ -32,7 +32,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         retain_graph = create_graph
     targets = None if inputs is None else _check_inputs("backward", inputs)
     found = _walk(tensors, grads, retain_graph, create_graph, targets)
-    handed = {id(g.data) for g in grads}   # arrays the caller holds
+    handed = {id(g._array) for g in grads}   # arrays the caller holds
     for t, g in found:
         _accumulate(t, g, create_graph, handed)
 
@@ -79,10 +79,10 @@ def _walk(roots, root_grads, retain_graph, create_graph, targets):
             wanted.setdefault(id(t.grad_fn) if t.grad_fn is not None else id(t), []).append(t)
         run = set()
         for node in reversed(order):           # inputs before the nodes that use them
-            for t in node.inputs:
-                if t is None or not t.requires_grad:
+            for edge in node.edges:
+                if edge is None:
                     continue
-                k = id(t.grad_fn) if t.grad_fn is not None else id(t)
+                k = id(edge)
                 if k in wanted or k in run:
                     run.add(id(node))
                     break
@@ -101,14 +101,12 @@ def _walk(roots, root_grads, retain_graph, create_graph, targets):
                 found.extend((t, g) for t in wanted[id(node)])
             if run is not None and id(node) not in run:
                 continue
-            for t, pg in zip(node.inputs, _call_backward(node, g)):
-                if pg is None:
+            for edge, pg in zip(node.edges, _call_backward(node, g)):
+                if pg is None or edge is None:
                     continue
-                if t.grad_fn is not None:
-                    key = id(t.grad_fn)
-                else:
-                    key = id(t)
-                    leaves[key] = t
+                key = id(edge)
+                if isinstance(edge, Tensor):
+                    leaves[key] = edge
                 prev = grads.get(key)
                 grads[key] = pg if prev is None else prev + pg
             if not retain_graph:
@@ -156,13 +154,13 @@ def _call_backward(node, g):
         raise RuntimeError(f"{fn.__name__}.backward returned {len(in_grads)} gradients, "
                            f"expected {len(node.inputs)} (one per forward input)")
     out = []
-    for t, pg in zip(node.inputs, in_grads):
-        if t is None or pg is None or not t.requires_grad:
+    for t, edge, pg in zip(node.inputs, node.edges, in_grads):
+        if edge is None or pg is None:
             out.append(None)
             continue
         if once or not isinstance(pg, Tensor):
             pg = mark_not_differentiable(pg, fn.__name__, reason, (g,) + tuple(node.inputs))
-        if pg.data.shape != t.data.shape or pg.data.dtype != t.data.dtype:
+        if pg._array.shape != t._array.shape or pg._array.dtype != t._array.dtype:
             pg = _check_grad(node, t, pg)
         out.append(pg)
     if grad_mode.anomaly_enabled == "nan":
@@ -173,7 +171,7 @@ def _call_backward(node, g):
 def _check_nan(node, grads):
     """Anomaly mode: a gradient with a NaN is an error naming the op and its forward."""
     for i, pg in enumerate(grads):
-        if pg is not None and np.isnan(pg.data).any():
+        if pg is not None and np.isnan(pg._array).any():
             where = node.__dict__.get("forward_stack", "(recorded outside detect_anomaly)\n")
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
                                f"output. The forward call that created it:\n{where}")
@@ -181,10 +179,10 @@ def _check_nan(node, grads):
 
 def _check_grad(node, t, g):
     """A Function's gradient must have its input's shape; cast it to the input's dtype."""
-    if g.data.shape != t.data.shape:
+    if g._array.shape != t._array.shape:
         raise RuntimeError(f"{node.fn.__name__}.backward returned a gradient of shape {g.shape} "
                            f"for an input of shape {t.shape}")
-    if g.data.dtype != t.data.dtype:
+    if g._array.dtype != t._array.dtype:
         g = g.to(t.dtype)
     return g
 
@@ -203,10 +201,9 @@ def _topological_order(nodes):
             continue
         visited.add(id(node))
         stack.append((node, True))
-        for t in node.inputs:
-            if t is not None and t.grad_fn is not None and t.requires_grad \
-                    and id(t.grad_fn) not in visited:
-                stack.append((t.grad_fn, False))
+        for edge in node.edges:
+            if edge is not None and not isinstance(edge, Tensor) and id(edge) not in visited:
+                stack.append((edge, False))
     order.reverse()
     return order
 
@@ -225,14 +222,14 @@ def _accumulate(t, g, create_graph, handed):
     one -- gradient clipping, say -- cannot change another. With ``create_graph``,
     ``.grad`` is the recorded Tensor (a recorded copy where it would share memory).""" 
     if t.grad is not None:
-        t.grad = t.grad + g if create_graph else Tensor._from_op(t.grad.data + g.data, None)
+        t.grad = t.grad + g if create_graph else Tensor._from_op(t.grad._array + g._array, None)
         return
-    a = g.data
+    a = g._array
     if a.base is not None or id(a) in handed or not a.flags.writeable:
         g = g.clone() if create_graph else Tensor._from_op(a.copy(), None)
     elif not create_graph:
         g = Tensor._from_op(a, None)
-    handed.add(id(g.data))
+    handed.add(id(g._array))
     t.grad = g
 
 
@@ -272,12 +269,12 @@ def _root_grads(name, outputs, grad_outputs):
                                "did you forget requires_grad=True on an input, or run under "
                                "no_grad()?")
         if g is None:
-            if t.data.size != 1:
+            if t._array.size != 1:
                 raise RuntimeError(
                     f"{name}: grad can be implicitly created only for scalar outputs, this "
                     f"output has shape {t.shape}; pass gradient= of that shape (or call "
                     ".sum() first)")
-            g = Tensor._from_op(np.ones_like(t.data), None)
+            g = Tensor._from_op(np.ones_like(t._array), None)
         elif not isinstance(g, Tensor):
             g = Tensor._from_op(_as_array(g, t.dtype), None)
         elif g.dtype != t.dtype:

@@ -1,6 +1,6 @@
 """Weight initialisation (``torch.nn.init`` names and formulas).
 
-Every function fills ``tensor.data`` in place -- the array keeps its dtype and identity, so
+Every function fills ``tensor._array`` in place -- the array keeps its dtype and identity, so
 a Parameter already registered in a Module (or held by an optimizer) sees the new values --
 and returns the tensor. Random draws come from ``minigrad.random.generator()``, so
 ``mg.manual_seed(s)`` makes initialisation repeatable.
@@ -25,8 +25,8 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones
 
 
 def _array(tensor, fn_name):
-    """The array to fill in place (a Tensor's ``.data``, or a numpy array itself)."""
-    arr = tensor.data if isinstance(tensor, Tensor) else tensor
+    """The array to fill in place (a Tensor's ``._array``, or a numpy array itself)."""
+    arr = tensor._array if isinstance(tensor, Tensor) else tensor
     if not isinstance(arr, np.ndarray):
         raise TypeError(f"nn.init.{fn_name}: expected a Tensor, got {type(tensor).__name__}")
     if not np.issubdtype(arr.dtype, np.floating):

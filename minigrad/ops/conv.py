@@ -514,32 +514,57 @@ class MaxPoolNd(Function):
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode=False):
-        out_shape = _pooled_shape(x.shape, kernel, stride, padding, dilation, ceil_mode)
-        padding = _ceil_padding(x.shape, kernel, stride, padding, dilation, out_shape)
-        xp = pad_spatial(x, padding, -np.inf)
-        offsets = list(np.ndindex(*kernel))
-        out = xp[_tap(offsets[0], stride, dilation, out_shape)].copy()
         track = ctx.needs_input_grad[0]
-        if track:
-            index_type = np.uint8 if len(offsets) <= 256 else np.uint32
-            winner = np.zeros(out.shape, dtype=index_type)
-        for i, offset in enumerate(offsets[1:], start=1):
-            tap = xp[_tap(offset, stride, dilation, out_shape)]
-            if track:
-                # The first maximum is where the running maximum last rose strictly, i.e.
-                # the largest i with tap_i > max(tap_0..tap_i-1). As i only grows, that is
-                # a running np.maximum of i·(tap_i > out) -- arithmetic, because masked
-                # writes (np.copyto(where=...), winner[mask] = i) are several times slower.
-                np.maximum(winner, (tap > out).view(np.uint8) * index_type(i), out=winner)
-            np.maximum(out, tap, out=out)
+        out, winner, padding, xp_shape = _max_pool(x, kernel, stride, padding, dilation,
+                                                   ceil_mode, track)
         if track:
             ctx.winner = winner
-            ctx.args = x.shape, xp.shape, kernel, stride, padding, dilation
+            ctx.args = x.shape, xp_shape, kernel, stride, padding, dilation
         return out
 
     @staticmethod
     def backward(ctx, grad):
         return MaxPoolScatter.apply(grad, ctx.winner, ctx.args)
+
+
+def _max_pool(x, kernel, stride, padding, dilation, ceil_mode, track):
+    """The max over each window, and with ``track`` the winner of each window: the kernel
+    offset (row-major) of its first maximum. Also returns the padding used (widened for
+    ``ceil_mode``) and the padded input's shape."""
+    out_shape = _pooled_shape(x.shape, kernel, stride, padding, dilation, ceil_mode)
+    padding = _ceil_padding(x.shape, kernel, stride, padding, dilation, out_shape)
+    xp = pad_spatial(x, padding, -np.inf)
+    offsets = list(np.ndindex(*kernel))
+    out = xp[_tap(offsets[0], stride, dilation, out_shape)].copy()
+    winner = None
+    if track:
+        index_type = np.uint8 if len(offsets) <= 256 else np.uint32
+        winner = np.zeros(out.shape, dtype=index_type)
+    for i, offset in enumerate(offsets[1:], start=1):
+        tap = xp[_tap(offset, stride, dilation, out_shape)]
+        if track:
+            # The first maximum is where the running maximum last rose strictly, i.e.
+            # the largest i with tap_i > max(tap_0..tap_i-1). As i only grows, that is
+            # a running np.maximum of i·(tap_i > out) -- arithmetic, because masked
+            # writes (np.copyto(where=...), winner[mask] = i) are several times slower.
+            np.maximum(winner, (tap > out).view(np.uint8) * index_type(i), out=winner)
+        np.maximum(out, tap, out=out)
+    return out, winner, padding, xp.shape
+
+
+def max_pool_indices(x, kernel, stride, padding, dilation, ceil_mode=False):
+    """PyTorch's ``return_indices``: for each output of ``MaxPoolNd`` with the same
+    arguments, the flat index, within its own (n, c) map of the input, of the element that
+    won the window (the one the gradient goes to). int64, of the output's shape."""
+    _, winner, _, _ = _max_pool(x, kernel, stride, padding, dilation, ceil_mode, True)
+    offsets = np.unravel_index(winner, kernel)
+    flat = np.zeros(winner.shape, dtype=np.int64)
+    nd = len(kernel)
+    for axis in range(nd):
+        along = np.arange(winner.shape[2 + axis]).reshape((-1,) + (1,) * (nd - 1 - axis))
+        coord = along * stride[axis] + offsets[axis] * dilation[axis] - padding[axis][0]
+        flat = flat * x.shape[2 + axis] + coord
+    return flat
 
 
 class MaxPoolScatter(Function):

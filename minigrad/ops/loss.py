@@ -67,4 +67,34 @@ class CrossEntropy(Function):
         return g, None
 
 
+class BinaryCrossEntropy(Function):
+    """Elementwise ``-(t·log(x) + (1-t)·log(1-x))`` of probabilities ``x`` against targets
+    ``t``, each log clamped to >= -100 as in PyTorch (so x = 0 or 1 gives a finite loss).
+
+    The gradient w.r.t. x is ``(x - t) / max(x·(1-x), 1e-12)`` -- PyTorch's formula, finite
+    where a sigmoid saturated to exactly 0 or 1 -- and w.r.t. t ``log(1-x) - log(x)``
+    (clamped likewise); both are written with Tensor ops of the saved inputs, so they are
+    differentiable again. Unreduced: ``F.binary_cross_entropy`` weights and reduces.
+    """
+
+    @staticmethod
+    def forward(ctx, x, t):
+        ctx.save_for_backward(x, t)
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(x), -100)
+            log_1mx = np.maximum(np.log1p(-x), -100)
+        return -(t * log_x + (1 - t) * log_1mx)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            gx = grad * (x - t) / (x * (1 - x)).clamp(min=1e-12)
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore"):
+                gt = grad * ((1 - x).log().clamp(min=-100) - x.log().clamp(min=-100))
+        return gx, gt
+
+
 from .elementwise import masked  # noqa: E402

@@ -96,6 +96,41 @@ class IndexBackward(Function):
         return Index.apply(grad, ctx.index)
 
 
+class IndexPut(Function):
+    """``a`` with ``a[index]`` replaced by ``value`` (broadcast), out of place: what
+    ``t[index] = value`` records. The gradient goes to ``value`` from the positions it
+    was written to, and to ``a`` from all the others."""
+
+    @staticmethod
+    def forward(ctx, a, value, index):
+        ctx.value_shape = np.shape(value)
+        out = np.array(a, copy=True)
+        value = np.asarray(value)
+        target_ndim = np.ndim(out[index])
+        while value.ndim > target_ndim and value.shape[0] == 1:   # as PyTorch: leading 1s go
+            value = value[0]
+        try:
+            out[index] = value
+        except (IndexError, ValueError) as e:
+            raise type(e)(f"index assignment: cannot write a value of shape {np.shape(value)} "
+                          f"at {index!r} of a tensor of shape {a.shape}: {e}") from None
+        ctx.index = index
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        ga = IndexPut.apply(grad, np.zeros((), dtype=grad.dtype), index=ctx.index) \
+            if ctx.needs_input_grad[0] else None
+        gv = None
+        if ctx.needs_input_grad[1]:
+            gv = Index.apply(grad, ctx.index)
+            extra = len(ctx.value_shape) - gv.ndim
+            if extra > 0:                         # the leading 1s forward dropped
+                gv = gv.reshape((1,) * extra + gv.shape)
+            gv = unbroadcast(gv, ctx.value_shape)
+        return ga, gv
+
+
 class Pad(Function):
     """Constant padding with PyTorch's ``F.pad`` convention: ``pad`` lists (before, after)
     pairs starting from the *last* dim. Negative padding (cropping) is not supported."""

@@ -92,7 +92,7 @@ class Std(Function):
         _, out = ctx.saved_tensors
         # d std / dx = (x - mean) / (denom * std)
         with np.errstate(divide="ignore", invalid="ignore"):
-            g = Where.apply(out.data == 0, 0.0, grad / (out * ctx.denom))
+            g = Where.apply(out._array == 0, 0.0, grad / (out * ctx.denom))
         return _expand_back(g, ctx.axes, ctx.keepdim, ctx.centred.shape) * Var._centred(ctx)
 
 
@@ -170,7 +170,7 @@ def max_or_min(x, dim, keepdim, largest):
     if dim is None:
         return values
     axis = _axes(dim, x.ndim)[0]
-    indices = (np.argmax if largest else np.argmin)(x.data, axis=axis)
+    indices = (np.argmax if largest else np.argmin)(x._array, axis=axis)
     if keepdim:
         indices = np.expand_dims(indices, axis)
     return MaxResult(values, Tensor._from_op(indices, None))

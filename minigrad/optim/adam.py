@@ -47,18 +47,18 @@ class Adam(Optimizer):
 
         if not state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(p.data)
-            state["exp_avg_sq"] = np.zeros_like(p.data)
+            state["exp_avg"] = np.zeros_like(p._array)
+            state["exp_avg_sq"] = np.zeros_like(p._array)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                state["max_exp_avg_sq"] = np.zeros_like(p._array)
         state["step"] += 1
         t = state["step"]
 
         if weight_decay != 0:
             if self.decoupled_weight_decay:
-                p.data *= 1 - lr * weight_decay           # AdamW: shrink the weights directly
+                p._array *= 1 - lr * weight_decay           # AdamW: shrink the weights directly
             else:
-                grad = grad + weight_decay * p.data        # Adam: an L2 term in the gradient
+                grad = grad + weight_decay * p._array        # Adam: an L2 term in the gradient
 
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m *= beta1
@@ -74,7 +74,7 @@ class Adam(Optimizer):
         denom += eps
         update = np.divide(m, denom, out=denom)     # reuse denom's memory for m / denom
         update *= step_size
-        p.data -= update
+        p._array -= update
 
 
 class AdamW(Adam):

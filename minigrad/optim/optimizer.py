@@ -5,7 +5,7 @@ hyper-parameters (``lr``, ``momentum``, ...), so different layers can train with
 settings. Per-parameter state (momentum buffers, Adam's moment estimates) lives in
 ``self.state[param]``. Subclasses only write ``step()``.
 
-Updates change ``p.data`` in place, as PyTorch's ``p.add_(...)`` does: anything holding the
+Updates change ``p._array`` in place, as PyTorch's ``p.add_(...)`` does: anything holding the
 parameter (a model, another optimizer) sees the new values, and no graph is recorded.
 """
 import copy
@@ -13,6 +13,7 @@ import copy
 import numpy as np
 
 from ..autograd import enable_grad
+from ..tensor import _bump_version
 from ..tensor import Tensor
 
 
@@ -85,7 +86,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data[...] = 0
+                    p.grad._array[...] = 0
 
     def step(self, closure=None):
         """Update every parameter that has a gradient. ``closure``, if given, re-evaluates the
@@ -97,7 +98,9 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    self._update(p, p.grad.data, group, self.state.setdefault(p, {}))
+                    self._update(p, p.grad._array, group, self.state.setdefault(p, {}))
+                    # an in-place write, as PyTorch's: a graph that saved p refuses it now
+                    _bump_version(p._array)
         return loss
 
     def _update(self, p, grad, group, state):
@@ -153,7 +156,7 @@ class Optimizer:
             new_state[p] = {}
             for k, v in param_state.items():
                 if isinstance(v, Tensor):
-                    v = v.data
+                    v = v._array
                 if isinstance(v, np.ndarray):
                     if v.shape != p.shape:
                         raise ValueError(f"{name}.load_state_dict: state '{k}' of parameter {key} "

@@ -36,7 +36,7 @@ class SGD(Optimizer):
         dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
 
         if weight_decay != 0:
-            grad = grad + weight_decay * p.data        # a new array: p.grad stays untouched
+            grad = grad + weight_decay * p._array        # a new array: p.grad stays untouched
 
         if momentum != 0:
             buf = state.get("momentum_buffer")
@@ -47,4 +47,4 @@ class SGD(Optimizer):
                 buf += grad if dampening == 0 else (1 - dampening) * grad
             grad = grad + momentum * buf if group["nesterov"] else buf
 
-        p.data -= lr * grad
+        p._array -= lr * grad

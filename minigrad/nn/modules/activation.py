@@ -1,50 +1,143 @@
-"""Activation layers: each wraps the op of the same name (gradients in ``minigrad/ops``)."""
-import warnings
+"""Activation layers: each wraps the function of the same name in ``nn.functional``.
 
+``inplace=True`` (ReLU, LeakyReLU, ELU, SiLU) writes the result into the input tensor
+through the Tensor in-place methods, with PyTorch's rules: an error on a leaf that requires
+grad, and when autograd records the op the input takes on the new values and history.
+"""
 from .. import functional as F
 from .module import Module
 
 
 class ReLU(Module):
-    """max(x, 0). ``inplace`` is accepted for PyTorch compatibility; minigrad always
-    returns a new tensor (its autograd has no in-place ops)."""
+    """max(x, 0).
+
+    Shape: input (*), output (*) the same shape."""
 
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
 
     def forward(self, input):
-        return F.relu(input)
+        return F.relu(input, inplace=self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
 
 
+class LeakyReLU(Module):
+    """x where x > 0, else ``negative_slope * x``.
+
+    Shape: input (*), output (*) the same shape."""
+
+    def __init__(self, negative_slope=0.01, inplace=False):
+        super().__init__()
+        self.negative_slope, self.inplace = negative_slope, inplace
+
+    def forward(self, input):
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class ELU(Module):
+    """x where x > 0, else ``alpha * (exp(x) - 1)``.
+
+    Shape: input (*), output (*) the same shape."""
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input):
+        return F.elu(input, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class SiLU(Module):
+    """x * sigmoid(x) (swish).
+
+    Shape: input (*), output (*) the same shape."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.silu(input, inplace=self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class GELU(Module):
+    """x * Phi(x), Phi the standard normal CDF (exact, with erf), or its tanh approximation
+    with ``approximate='tanh'``.
+
+    Shape: input (*), output (*) the same shape."""
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, input):
+        return F.gelu(input, approximate=self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class Softplus(Module):
+    """``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``.
+
+    Shape: input (*), output (*) the same shape."""
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, input):
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
 class Sigmoid(Module):
-    """1 / (1 + exp(-x))."""
+    """1 / (1 + exp(-x)).
+
+    Shape: input (*), output (*) the same shape."""
 
     def forward(self, input):
         return F.sigmoid(input)
 
 
 class Tanh(Module):
+    """Shape: input (*), output (*) the same shape."""
+
     def forward(self, input):
         return F.tanh(input)
 
 
 def _softmax_dim(layer, dim, ndim):
-    """PyTorch's legacy rule when ``dim`` is None: dim 0 for 0-, 1- and 3-D input, else 1."""
+    """``dim`` checked against the input; None: PyTorch's legacy rule, with its warning."""
     if dim is not None:
         if not -max(ndim, 1) <= dim < max(ndim, 1):
             raise IndexError(f"{layer}: dim {dim} is out of range for input with {ndim} dims")
         return dim
-    warnings.warn(f"{layer}: implicit dimension choice has been deprecated; pass dim=",
-                  stacklevel=3)
-    return 0 if ndim in (0, 1, 3) else 1
+    # the warning points at the layer's caller: F._softmax_dim, here, forward, __call__, caller
+    return F._softmax_dim(layer, ndim, stacklevel=5)
 
 
 class Softmax(Module):
-    """exp(x) / sum(exp(x)) along ``dim``."""
+    """exp(x) / sum(exp(x)) along ``dim``. Without ``dim``: PyTorch's deprecated implicit
+    choice (dim 0 for 0-, 1- and 3-D input, else 1), with a warning.
+
+    Shape: input (*), output (*) the same shape."""
 
     def __init__(self, dim=None):
         super().__init__()
@@ -58,7 +151,10 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """log(softmax(x)) along ``dim``, computed stably as x - logsumexp(x)."""
+    """log(softmax(x)) along ``dim``, computed stably as x - logsumexp(x); ``dim`` as in
+    ``Softmax``.
+
+    Shape: input (*), output (*) the same shape."""
 
     def __init__(self, dim=None):
         super().__init__()

@@ -52,9 +52,9 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self):
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._array[...] = 0
+            self.running_var._array[...] = 1
+            self.num_batches_tracked._array[...] = 0
 
     def reset_parameters(self):
         """Running statistics to mean 0 / variance 1, weight to 1 and bias to 0 (identity)."""
@@ -83,7 +83,7 @@ class _BatchNorm(Module):
         # batch when momentum is None (so the running stats are a plain average).
         factor = 0.0 if self.momentum is None else self.momentum
         if update and self.momentum is None:
-            factor = 1.0 / (int(self.num_batches_tracked.data) + 1)
+            factor = 1.0 / (int(self.num_batches_tracked._array) + 1)
         # Batch statistics in training mode, and in eval mode too if there are no running ones.
         use_batch_stats = self.training or self.running_mean is None
         out = F._batch_norm(self._name(), input,
@@ -91,7 +91,7 @@ class _BatchNorm(Module):
                             self.running_var if update or not self.training else None,
                             self.weight, self.bias, use_batch_stats, factor, self.eps)
         if update:
-            self.num_batches_tracked.data[...] += 1
+            self.num_batches_tracked._array[...] += 1
         return out
 
     def extra_repr(self):

@@ -1,29 +1,45 @@
-"""Loss layers: thin Modules over ``nn.functional`` with PyTorch's names and arguments."""
+"""Loss layers: thin Modules over ``nn.functional`` with PyTorch's names and arguments.
 
+Every loss takes PyTorch's arguments in PyTorch's order. The deprecated ``size_average`` and
+``reduce`` are accepted: they override ``reduction`` with PyTorch's warning (PyTorch's
+``_Reduction.legacy_get_string``).
+"""
+from ...tensor import Tensor
 from .. import functional as F
 from .module import Module
 
+
 class _Loss(Module):
-    def __init__(self, reduction="mean"):
+    def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
+        # the warning points at the caller, past the __init__s of subclasses calling this one
+        mro = type(self).__mro__
+        depth = sum("__init__" in vars(c) for c in mro[:mro.index(_Loss)])
+        reduction = F._legacy_reduction(size_average, reduce, reduction, stacklevel=3 + depth)
         F._check_reduction(type(self).__name__, reduction)
         self.reduction = reduction
 
 
-def _no_class_weights(layer, weight):
-    if weight is not None:
-        raise NotImplementedError(f"{layer}: per-class weights are not supported by minigrad; "
-                                  "pass weight=None")
+class _WeightedLoss(_Loss):
+    """A loss with an optional ``weight`` tensor, kept as a buffer (in ``state_dict``)."""
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight if weight is None or isinstance(weight, Tensor)
+                             else Tensor(weight))
 
 
 class CrossEntropyLoss(_Loss):
     """Softmax cross-entropy of logits (N, C, ...) against integer class targets (N, ...):
     ``F.cross_entropy``. Differs from PyTorch: no class ``weight`` and no probability targets.
-    """
 
-    def __init__(self, weight=None, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-        super().__init__(reduction)
-        _no_class_weights("CrossEntropyLoss", weight)
+    Shape: input (N, C) or (N, C, d1, ...), target (N) or (N, d1, ...) integer classes;
+    output a scalar, or the target's shape with ``reduction='none'``."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                 reduction="mean", label_smoothing=0.0):
+        super().__init__(size_average, reduce, reduction)
+        F._no_class_weight("CrossEntropyLoss", weight)
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], "
                              f"got {label_smoothing}")
@@ -37,11 +53,14 @@ class CrossEntropyLoss(_Loss):
 
 class NLLLoss(_Loss):
     """Negative log-likelihood of log-probabilities (N, C) at integer targets (N,):
-    ``F.nll_loss``. Differs from PyTorch: no class ``weight``, only (N, C) input."""
+    ``F.nll_loss``. Differs from PyTorch: no class ``weight``, only (N, C) input.
 
-    def __init__(self, weight=None, *, ignore_index=-100, reduction="mean"):
-        super().__init__(reduction)
-        _no_class_weights("NLLLoss", weight)
+    Shape: input (N, C), target (N); output a scalar, or (N) with ``reduction='none'``."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                 reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        F._no_class_weight("NLLLoss", weight)
         self.ignore_index = ignore_index
 
     def forward(self, input, target):
@@ -50,7 +69,80 @@ class NLLLoss(_Loss):
 
 class MSELoss(_Loss):
     """Mean squared error: ``F.mse_loss``. Unlike PyTorch, which only warns, input and target
-    of different shapes are an error."""
+    of different shapes are an error.
+
+    Shape: input (*), target (*) the same; output a scalar, or (*) with ``reduction='none'``."""
 
     def forward(self, input, target):
         return F._mse_loss("MSELoss", input, target, self.reduction)
+
+
+class L1Loss(_Loss):
+    """Mean absolute error ``|input - target|``: ``F.l1_loss``. Input and target must have
+    the same shape (PyTorch only warns).
+
+    Shape: input (*), target (*) the same; output a scalar, or (*) with ``reduction='none'``."""
+
+    def forward(self, input, target):
+        return F._l1_loss("L1Loss", input, target, self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """``0.5 * d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 * beta`` (d = input -
+    target): ``F.smooth_l1_loss``; ``beta=0`` is ``L1Loss``.
+
+    Shape: input (*), target (*) the same; output a scalar, or (*) with ``reduction='none'``."""
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
+        super().__init__(size_average, reduce, reduction)
+        if beta < 0:
+            raise ValueError(f"SmoothL1Loss: beta must be >= 0, got {beta}")
+        self.beta = beta
+
+    def forward(self, input, target):
+        return F._smooth_l1_loss("SmoothL1Loss", input, target, self.reduction, self.beta)
+
+
+class HuberLoss(_Loss):
+    """``0.5 * d**2`` where ``|d| <= delta``, else ``delta * (|d| - 0.5 * delta)``:
+    ``F.huber_loss``, the smooth L1 loss times ``delta``.
+
+    Shape: input (*), target (*) the same; output a scalar, or (*) with ``reduction='none'``."""
+
+    def __init__(self, reduction="mean", delta=1.0):
+        super().__init__(reduction=reduction)
+        if delta <= 0:
+            raise ValueError(f"HuberLoss: delta must be positive, got {delta}")
+        self.delta = delta
+
+    def forward(self, input, target):
+        return F._huber_loss("HuberLoss", input, target, self.reduction, self.delta)
+
+
+class BCELoss(_WeightedLoss):
+    """Binary cross-entropy of probabilities (a sigmoid's output) against targets in [0, 1]:
+    ``F.binary_cross_entropy``; logs clamped to >= -100 as in PyTorch. ``weight`` rescales
+    each element (it broadcasts to the input's shape). For logits use ``BCEWithLogitsLoss``.
+
+    Shape: input (*), target (*) the same; output a scalar, or (*) with ``reduction='none'``."""
+
+    def forward(self, input, target):
+        return F._binary_cross_entropy("BCELoss", input, target, self.weight, self.reduction)
+
+
+class BCEWithLogitsLoss(_WeightedLoss):
+    """Sigmoid and binary cross-entropy in one, stable for any logit:
+    ``F.binary_cross_entropy_with_logits``. ``pos_weight`` weighs positive examples (shape
+    (C,) for targets (N, C), say: > 1 raises recall); it and ``weight`` are buffers.
+
+    Shape: input (*), target (*) the same; output a scalar, or (*) with ``reduction='none'``."""
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean",
+                 pos_weight=None):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.register_buffer("pos_weight", pos_weight if pos_weight is None
+                             or isinstance(pos_weight, Tensor) else Tensor(pos_weight))
+
+    def forward(self, input, target):
+        return F._bce_with_logits("BCEWithLogitsLoss", input, target, self.weight,
+                                  self.reduction, self.pos_weight)

@@ -251,7 +251,7 @@ class Module:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad._array[...] = 0
 
     def to(self, dtype):
         """Cast every floating parameter and buffer to ``dtype`` in place (e.g. float64 for
@@ -259,9 +259,9 @@ class Module:
         dtype = np.dtype(dtype)
         for t in list(self.parameters()) + list(self.buffers()):
             if np.issubdtype(t.dtype, np.floating):
-                t.data = t.data.astype(dtype)
+                t._array = t._array.astype(dtype)
                 if t.grad is not None:
-                    t.grad = Tensor(t.grad.data.astype(dtype))
+                    t.grad = Tensor(t.grad._array.astype(dtype))
         return self
 
     def cpu(self):
@@ -279,7 +279,7 @@ class Module:
         """Parameters and persistent buffers by PyTorch's names (``0.weight``,
         ``conv1.bias``). Values are numpy arrays -- copies, unlike PyTorch's shared tensors,
         so a state dict kept in memory does not change as training goes on."""
-        return OrderedDict((key, t.data.copy()) for key, t in self._state_tensors(prefix).items())
+        return OrderedDict((key, t._array.copy()) for key, t in self._state_tensors(prefix).items())
 
     def _state_tensors(self, prefix=""):
         """The tensors of ``state_dict`` (parameters, then persistent buffers, per module)."""
@@ -312,7 +312,7 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            value = value.data if isinstance(value, Tensor) else np.asarray(value)
+            value = value._array if isinstance(value, Tensor) else np.asarray(value)
             if value.shape != t.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape {value.shape} "
                               f"from the state dict, the shape in the current model is {t.shape}")
@@ -321,7 +321,7 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
         for key, value in values.items():
-            np.copyto(own[key].data, value, casting="unsafe")
+            np.copyto(own[key]._array, value, casting="unsafe")
         return IncompatibleKeys(missing, unexpected)
 
     # ---- hooks (PyTorch names) --------------------------------------------------------------
@@ -421,7 +421,7 @@ class _BackwardHookCall:
         gate = _HookGate.apply(*(args[i] for i in self.tapped), call=self)
         args = list(args)
         for i in self.tapped:
-            args[i] = _InputTap.apply(gate, args[i].data, call=self, position=i)
+            args[i] = _InputTap.apply(gate, args[i]._array, call=self, position=i)
         return tuple(args)
 
     def wrap_outputs(self, out):

@@ -1,4 +1,5 @@
-"""Pooling layers: ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``, ``AdaptiveAvgPool1d/2d/3d``.
+"""Pooling layers: ``MaxPool1d/2d/3d``, ``MaxUnpool1d/2d/3d``, ``AvgPool1d/2d/3d``,
+``AdaptiveAvgPool1d/2d/3d``.
 
 Pooling acts on each channel on its own (it never mixes channels) and has no parameters.
 The computation is in ``F.max_pool*``/``F.avg_pool*`` (``ops/conv.py``).
@@ -13,9 +14,6 @@ class _MaxPoolNd(Module):
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
         super().__init__()
-        if return_indices:
-            raise NotImplementedError(f"{type(self).__name__}: return_indices=True is not "
-                                      "implemented in minigrad")
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding, self.dilation = padding, dilation
@@ -35,11 +33,59 @@ class MaxPool1d(_MaxPoolNd):
 
 
 class MaxPool2d(_MaxPoolNd):
-    """Max over each window of each channel; the gradient goes to the first maximum."""
+    """Max over each window of each channel; the gradient goes to the first maximum. With
+    ``return_indices=True`` it returns ``(output, indices)`` for ``MaxUnpool2d``.
+
+    Shape: input (N, C, H, W) or (C, H, W); output (N, C, H_out, W_out) or (C, H_out, W_out),
+    ``H_out = floor((H + 2*padding - dilation*(kernel_size - 1) - 1) / stride + 1)`` (ceil
+    with ``ceil_mode``), likewise W_out."""
     nd = 2
 
 
 class MaxPool3d(_MaxPoolNd):
+    nd = 3
+
+
+class _MaxUnpoolNd(Module):
+    nd = None
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+
+    def forward(self, input, indices, output_size=None):
+        return F._max_unpool(type(self).__name__, self.nd, input, indices, self.kernel_size,
+                             self.stride, self.padding, output_size)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """Partial inverse of ``MaxPool1d``; see ``MaxUnpool2d``.
+
+    Shape: input (N, C, L) or (C, L), indices the same; output (N, C, L_out) or (C, L_out),
+    ``L_out = (L - 1) * stride - 2 * padding + kernel_size`` or ``output_size``."""
+    nd = 1
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """Partial inverse of ``MaxPool2d``: ``unpool(input, indices)`` puts each value at its
+    index (from ``MaxPool2d(..., return_indices=True)``) and zeros everywhere else.
+    ``output_size`` picks among the input sizes a strided pool maps to the same size.
+
+    Shape: input (N, C, H, W) or (C, H, W), indices the same; output (N, C, H_out, W_out),
+    ``H_out = (H - 1) * stride - 2 * padding + kernel_size`` or ``output_size``, likewise W."""
+    nd = 2
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """Partial inverse of ``MaxPool3d``; see ``MaxUnpool2d``.
+
+    Shape: input (N, C, D, H, W) or (C, D, H, W), indices the same; output per axis
+    ``(D - 1) * stride - 2 * padding + kernel_size`` or ``output_size``."""
     nd = 3
 
 

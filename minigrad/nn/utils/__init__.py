@@ -1,0 +1,3 @@
+"""``nn.utils``, as ``torch.nn.utils``: gradient clipping."""
+from .clip_grad import (clip_grad_norm, clip_grad_norm_, clip_grad_value_,  # noqa: F401
+                        clip_grads_with_norm_, get_total_norm)
