@@ -6,14 +6,17 @@ Bottom to top: ``tensor`` (Tensor) -> ``autograd`` (Function, the graph walk, no
 import numpy as np
 
 from .tensor import Tensor
+from .devices import device, cuda, backends
 from .autograd import (Function, no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
-                       gradcheck, gradgradcheck, GradcheckError)
+                       inference_mode, gradcheck, gradgradcheck, GradcheckError)
 from . import autograd
 from .random import manual_seed
 from .functional import (
-    tensor, zeros, ones, full, zeros_like, ones_like, randn, rand, randint, arange,
+    tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like, empty_like, full_like,
+    randn, rand, randint, randperm, arange, linspace, logspace,
     cat, concat, stack, where, pad, matmul,
-    exp, log, sqrt, sin, cos, abs, relu, sigmoid, tanh, clamp,
+    exp, log, sqrt, sin, cos, tan, abs, relu, sigmoid, tanh, clamp,
+    topk, sort, argsort, chunk, split, flip, norm, masked_fill,
     sum, mean, var, std, max, min, argmax, argmin,
     softmax, log_softmax, reshape, flatten, permute, transpose, squeeze, unsqueeze,
 )
@@ -21,10 +24,15 @@ from . import nn, optim, data, datasets, viz
 from .serialization import save, load
 from .summary import summary, Summary
 
-float32 = np.float32
-float64 = np.float64
-int64 = np.int64
-long = np.int64
-bool_ = np.bool_
+# dtypes under PyTorch's names (numpy's types: mg.float32 is np.float32)
+float32 = float = np.float32
+float64 = double = np.float64
+float16 = half = np.float16
+int64 = long = np.int64
+int32 = int = np.int32
+int16 = short = np.int16
+int8 = np.int8
+uint8 = np.uint8
+bool = bool_ = np.bool_
 
 __version__ = "0.1.0"

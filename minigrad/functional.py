@@ -3,60 +3,116 @@ import numpy as np
 
 from . import random as _random
 from .ops import movement
+from .devices import check_device
 from .tensor import Tensor, DEFAULT_DTYPE, _shape_args
 
 
-def tensor(data, dtype=None, requires_grad=False):
+def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data``, as ``torch.tensor`` (``Tensor(ndarray)`` itself
     shares the array's memory, like ``torch.from_numpy``)."""
+    check_device("tensor", device)
     if isinstance(data, np.ndarray):
         data = data.copy()
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-def zeros(*size, dtype=DEFAULT_DTYPE, requires_grad=False):
-    return Tensor(np.zeros(_shape_args(size), dtype=dtype), requires_grad=requires_grad)
+def from_numpy(array):
+    """A tensor sharing ``array``'s memory (and dtype), as ``torch.from_numpy``."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}")
+    return Tensor(array)
 
 
-def ones(*size, dtype=DEFAULT_DTYPE, requires_grad=False):
-    return Tensor(np.ones(_shape_args(size), dtype=dtype), requires_grad=requires_grad)
+def _factory(name, make, size, dtype, device, requires_grad):
+    check_device(name, device)
+    return Tensor(make(_shape_args(size), DEFAULT_DTYPE if dtype is None else dtype),
+                  requires_grad=requires_grad)
 
 
-def full(size, fill_value, dtype=DEFAULT_DTYPE, requires_grad=False):
-    return Tensor(np.full(_shape_args((size,)), fill_value, dtype=dtype), requires_grad=requires_grad)
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    return _factory("zeros", lambda s, d: np.zeros(s, d), size, dtype, device, requires_grad)
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
-    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _factory("ones", lambda s, d: np.ones(s, d), size, dtype, device, requires_grad)
 
 
-def ones_like(t, dtype=None, requires_grad=False):
-    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    """Uninitialised, as ``torch.empty`` (here: zeros, so nothing undefined is ever read)."""
+    return _factory("empty", lambda s, d: np.zeros(s, d), size, dtype, device, requires_grad)
 
 
-def randn(*size, dtype=DEFAULT_DTYPE, requires_grad=False):
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if dtype is None and isinstance(fill_value, (bool, int, np.integer)):
+        dtype = np.bool_ if isinstance(fill_value, bool) else np.int64   # as torch.full
+    return _factory("full", lambda s, d: np.full(s, fill_value, d), (size,), dtype, device,
+                    requires_grad)
+
+
+def zeros_like(t, dtype=None, device=None, requires_grad=False):
+    return zeros(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+
+
+def ones_like(t, dtype=None, device=None, requires_grad=False):
+    return ones(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+
+
+def empty_like(t, dtype=None, device=None, requires_grad=False):
+    return empty(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device,
+                requires_grad=requires_grad)
+
+
+def randn(*size, dtype=None, device=None, requires_grad=False):
     """Standard normal samples from minigrad's generator (see ``mg.manual_seed``)."""
-    data = _random.generator().standard_normal(_shape_args(size)).astype(dtype)
-    return Tensor(data, requires_grad=requires_grad)
+    return _factory("randn", lambda s, d: _random.generator().standard_normal(s).astype(d),
+                    size, dtype, device, requires_grad)
 
 
-def rand(*size, dtype=DEFAULT_DTYPE, requires_grad=False):
-    data = _random.generator().random(_shape_args(size)).astype(dtype)
-    return Tensor(data, requires_grad=requires_grad)
+def rand(*size, dtype=None, device=None, requires_grad=False):
+    return _factory("rand", lambda s, d: _random.generator().random(s).astype(d),
+                    size, dtype, device, requires_grad)
 
 
-def randint(low, high, size, dtype=np.int64):
+def randint(low, high=None, size=None, dtype=np.int64, device=None):
+    """``randint(high, size)`` or ``randint(low, high, size)``, as ``torch.randint``."""
+    if size is None:
+        low, high, size = 0, low, high
+    check_device("randint", device)
     return Tensor(_random.generator().integers(low, high, size=_shape_args((size,))).astype(dtype))
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+def randperm(n, dtype=np.int64, device=None):
+    check_device("randperm", device)
+    return Tensor(_random.generator().permutation(n).astype(dtype))
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     """Like ``torch.arange``: integer arguments give int64, any float gives float32."""
+    check_device("arange", device)
     if end is None:
         start, end = 0, start
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if is_int else DEFAULT_DTYPE
     return Tensor(np.arange(start, end, step, dtype=dtype), requires_grad=requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    check_device("linspace", device)
+    return Tensor(np.linspace(start, end, steps).astype(dtype or DEFAULT_DTYPE),
+                  requires_grad=requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    """``base ** linspace(start, end, steps)``."""
+    check_device("logspace", device)
+    return Tensor(np.logspace(start, end, steps, base=base).astype(dtype or DEFAULT_DTYPE),
+                  requires_grad=requires_grad)
 
 
 def _tensors(name, tensors):
@@ -110,9 +166,12 @@ def _unary(name):
     return fn
 
 
-exp, log, sqrt, sin, cos, abs, relu, sigmoid, tanh, clamp = (
-    _unary(n) for n in ("exp", "log", "sqrt", "sin", "cos", "abs", "relu", "sigmoid", "tanh",
-                        "clamp"))
+exp, log, sqrt, sin, cos, tan, abs, relu, sigmoid, tanh, clamp = (
+    _unary(n) for n in ("exp", "log", "sqrt", "sin", "cos", "tan", "abs", "relu", "sigmoid",
+                        "tanh", "clamp"))
+topk, sort, argsort, chunk, split, flip, norm, masked_fill = (
+    _unary(n) for n in ("topk", "sort", "argsort", "chunk", "split", "flip", "norm",
+                        "masked_fill"))
 sum, mean, var, std, max, min, argmax, argmin = (
     _unary(n) for n in ("sum", "mean", "var", "std", "max", "min", "argmax", "argmin"))
 softmax, log_softmax, reshape, flatten, permute, transpose, squeeze, unsqueeze = (

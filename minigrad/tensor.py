@@ -189,15 +189,58 @@ class Tensor:
     def long(self):
         return self.to(np.int64)
 
-    def to(self, dtype):
-        """Cast to ``dtype`` (differentiable between float dtypes; an integer or bool result
-        is cut from the graph, as only float tensors can require grad)."""
+    def half(self):
+        return self.to(np.float16)
+
+    def int(self):
+        return self.to(np.int32)
+
+    def bool(self):
+        return self.to(np.bool_)
+
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """PyTorch's ``to``: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
+        ``to(other)`` (other's dtype), keywords too. Casting is differentiable between float
+        dtypes; an integer or bool result is cut from the graph, as only float tensors can
+        require grad. The device must be the CPU (``minigrad/devices.py``)."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, (str, _device.device)):
+                device = a
+            else:
+                dtype = a
+        _device.check_device("Tensor.to", device)
+        if dtype is None:
+            return self.clone() if copy else self
         dtype = np.dtype(dtype)
         if not np.issubdtype(dtype, np.floating):
             return Tensor._from_op(self._array.astype(dtype), None)
-        return ops.elementwise.Cast.apply(self, dtype=dtype)
+        return ops.elementwise.Cast.apply(self, dtype=dtype, copy=copy)
 
-    type = to
+    def type(self, dtype=None):
+        """The cast ``to(dtype)``; without a dtype, the type's name (as PyTorch's
+        ``'torch.FloatTensor'``, here the numpy dtype's name)."""
+        return str(self.dtype) if dtype is None else self.to(dtype)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    @property
+    def device(self):
+        return _device.CPU
+
+    is_cuda = False
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None, non_blocking=False):
+        _device.check_device("Tensor.cuda", "cuda" if device is None else device)
+
+    def contiguous(self):
+        """This tensor (a copy if its array is not C-contiguous), as PyTorch."""
+        return self if self._array.flags.c_contiguous else self.clone()
 
     def clone(self):
         return ops.elementwise.Cast.apply(self, dtype=self.dtype, copy=True)
@@ -456,6 +499,9 @@ class Tensor:
     def sin(self):
         return ops.elementwise.Sin.apply(self)
 
+    def tan(self):
+        return ops.elementwise.Tan.apply(self)
+
     def cos(self):
         return ops.elementwise.Cos.apply(self)
 
@@ -577,6 +623,98 @@ class Tensor:
     def expand_as(self, other):
         return self.expand(other.shape)
 
+    def view_as(self, other):
+        return self.reshape(other.shape)
+
+    def repeat(self, *sizes):
+        """Tile the tensor ``sizes[i]`` times along dim i (PyTorch's ``repeat``, numpy's
+        ``tile``): a reshape to add a unit dim before each, an expand, a reshape back."""
+        sizes = _shape_args(sizes)
+        if len(sizes) < self.ndim:
+            raise ValueError(f"repeat: the number of repeats {len(sizes)} must be >= the number "
+                             f"of dims {self.ndim} of shape {self.shape}")
+        shape = (1,) * (len(sizes) - self.ndim) + self.shape
+        x = self.reshape(tuple(d for n in shape for d in (1, n)))
+        x = x.expand(tuple(d for r, n in zip(sizes, shape) for d in (r, n)))
+        return x.reshape(tuple(r * n for r, n in zip(sizes, shape)))
+
+    def flip(self, *dims):
+        dims = {_norm_dim(d, self.ndim) for d in _shape_args(dims)}
+        return self[tuple(slice(None, None, -1) if i in dims else slice(None)
+                          for i in range(self.ndim))]
+
+    def chunk(self, chunks, dim=0):
+        """``chunks`` pieces along ``dim``, each of size ceil(n / chunks) but the last."""
+        n = self.shape[_norm_dim(dim, self.ndim)]
+        return self.split(max(1, -(-n // chunks)), dim)
+
+    def split(self, split_size_or_sections, dim=0):
+        """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the listed
+        sizes, as PyTorch; views through indexing, so gradients flow back."""
+        dim = _norm_dim(dim, self.ndim)
+        n = self.shape[dim]
+        if isinstance(split_size_or_sections, (list, tuple)):
+            sizes = list(split_size_or_sections)
+            if sum(sizes) != n:
+                raise ValueError(f"split: sizes {sizes} do not add up to {n}, the size of dim "
+                                 f"{dim} of a tensor of shape {self.shape}")
+        else:
+            step = int(split_size_or_sections)
+            if step < 1:
+                raise ValueError(f"split: split_size must be positive, got {step}")
+            sizes = [min(step, n - i) for i in range(0, n, step)]
+        before, start, pieces = (slice(None),) * dim, 0, []
+        for size in sizes:
+            pieces.append(self[before + (slice(start, start + size),)])
+            start += size
+        return tuple(pieces)
+
+    def masked_fill(self, mask, value):
+        """``value`` where ``mask`` is true, this tensor elsewhere (out of place)."""
+        mask = mask._array if isinstance(mask, Tensor) else np.asarray(mask)
+        if mask.dtype != np.bool_:
+            raise TypeError(f"masked_fill: the mask must be a bool tensor, got dtype {mask.dtype}")
+        if isinstance(value, Tensor):
+            value = value.to(self.dtype) if value.dtype != self.dtype else value
+        else:
+            value = np.asarray(value).astype(self.dtype)
+        return ops.movement.Where.apply(mask, value, self)
+
+    def masked_fill_(self, mask, value):
+        return self._inplace("masked_fill_", lambda: self.masked_fill(mask, value))
+
+    def sort(self, dim=-1, descending=False):
+        """``(values, indices)`` sorted along ``dim`` (stable); the gradient goes back to
+        where each value came from."""
+        dim = _norm_dim(dim, self.ndim)
+        idx = np.argsort(-self._array if descending else self._array, axis=dim, kind="stable")
+        return ops.reduce.SortResult(ops.reduce.TakeAlong.apply(self, idx, dim),
+                                     Tensor._from_op(idx, None))
+
+    def argsort(self, dim=-1, descending=False):
+        return self.sort(dim, descending)[1]
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
+        dim = _norm_dim(dim, self.ndim)
+        if not 0 <= k <= self.shape[dim]:
+            raise ValueError(f"topk: k={k} is out of range for dim {dim} of size "
+                             f"{self.shape[dim]}")
+        values, idx = self.sort(dim, descending=largest)
+        keep = (slice(None),) * dim + (slice(0, k),)
+        return ops.reduce.TopkResult(values[keep], idx[keep])
+
+    def norm(self, p=2, dim=None, keepdim=False):
+        """The p-norm over ``dim`` (all elements by default): ``(sum |x|^p)^(1/p)``; p=2 is
+        one op whose gradient at a zero vector is 0, as PyTorch's."""
+        if p == 2:
+            return ops.reduce.Norm.apply(self, dim=dim, keepdim=keepdim)
+        if p in (float("inf"), "inf"):
+            return self.abs().max() if dim is None else self.abs().max(dim, keepdim)[0]
+        if p == 1:
+            return self.abs().sum(dim=dim, keepdim=keepdim)
+        return (self.abs() ** p).sum(dim=dim, keepdim=keepdim) ** (1 / p)
+
 
 def _norm_dim(dim, ndim):
     if not -max(ndim, 1) <= dim < max(ndim, 1):
@@ -642,4 +780,5 @@ def _bump_version(a):
 
 from . import ops  # noqa: E402  (ops need Tensor defined; Tensor methods need ops at call time)
 from .autograd import grad_mode as _grad_mode  # noqa: E402
+from . import devices as _device  # noqa: E402
 from .autograd import graph as _graph  # noqa: E402  (the walk needs Tensor defined too)

@@ -39,6 +39,14 @@ class no_grad(_GradMode):
         super().__init__(False)
 
 
+class inference_mode(_GradMode):
+    """PyTorch's ``inference_mode(mode=True)``: here the same as ``no_grad`` (minigrad has no
+    separate inference tensors)."""
+
+    def __init__(self, mode=True):
+        super().__init__(not mode)
+
+
 class enable_grad(_GradMode):
     """``with mg.enable_grad():`` or ``@mg.enable_grad()``: ops inside record a graph, even
     within ``no_grad``."""

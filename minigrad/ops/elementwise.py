@@ -207,6 +207,19 @@ class Cos(Function):
         return -grad * a.sin()
 
 
+class Tan(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tan(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors         # d tan x / dx = 1 + tan² x
+        return grad * (1 + out * out)
+
+
 class Abs(Function):
     """The gradient at 0 is 0, as ``sign(0) = 0`` (PyTorch does the same)."""
 

@@ -161,6 +161,27 @@ class PutAlong(Function):
 
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
+SortResult = namedtuple("SortResult", ["values", "indices"])
+TopkResult = namedtuple("TopkResult", ["values", "indices"])
+
+
+class Norm(Function):
+    """The 2-norm over ``dim``: sqrt(sum x²), as one op so that at a zero vector, where the
+    derivative does not exist, the gradient is 0 as in PyTorch (not the 0/0 of a sqrt)."""
+
+    @staticmethod
+    def forward(ctx, a, dim=None, keepdim=False):
+        ctx.axes, ctx.keepdim, ctx.shape = _axes(dim, a.ndim), keepdim, a.shape
+        out = np.sqrt(np.asarray((a * a).sum(axis=ctx.axes, keepdims=keepdim)))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = Where.apply(out.numpy() == 0, 0.0, grad / out)    # d|x|/dx = x / |x|
+        return _expand_back(g, ctx.axes, ctx.keepdim, ctx.shape) * a
 
 
 def max_or_min(x, dim, keepdim, largest):
@@ -176,10 +197,17 @@ def max_or_min(x, dim, keepdim, largest):
     return MaxResult(values, Tensor._from_op(indices, None))
 
 
+def _softmax_axis(dim, ndim):
+    """The axis of a softmax; None for a 0-d input (PyTorch allows dim 0 or -1 there: the
+    softmax of one element is 1)."""
+    axes = _axes(dim, ndim)
+    return axes[0] if axes else None
+
+
 class Softmax(Function):
     @staticmethod
     def forward(ctx, a, dim):
-        (axis,) = _axes(dim, a.ndim)
+        axis = _softmax_axis(dim, a.ndim)
         e = np.exp(a - a.max(axis=axis, keepdims=True))   # shift: exp never overflows
         out = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
@@ -196,7 +224,7 @@ class Softmax(Function):
 class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, a, dim):
-        (axis,) = _axes(dim, a.ndim)
+        axis = _softmax_axis(dim, a.ndim)
         shifted = a - a.max(axis=axis, keepdims=True)
         out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(out)

@@ -11,6 +11,7 @@ import numpy as np
 
 from ... import autograd
 from ...autograd import Function
+from ... import devices as _device
 from ...autograd.function import mark_not_differentiable
 from ...tensor import Tensor
 
@@ -253,9 +254,20 @@ class Module:
             else:
                 p.grad._array[...] = 0
 
-    def to(self, dtype):
-        """Cast every floating parameter and buffer to ``dtype`` in place (e.g. float64 for
-        gradcheck). minigrad has no devices, so ``to`` only takes a dtype."""
+    def to(self, *args, dtype=None, device=None, non_blocking=False):
+        """PyTorch's ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)``:
+        casts every floating parameter and buffer to ``dtype`` in place (e.g. float64 for
+        gradcheck). The device must be the CPU, minigrad's only one (``minigrad/devices.py``)."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, (str, _device.device)):
+                device = a
+            else:
+                dtype = a
+        _device.check_device(f"{type(self).__name__}.to", device)
+        if dtype is None:
+            return self
         dtype = np.dtype(dtype)
         for t in list(self.parameters()) + list(self.buffers()):
             if np.issubdtype(t.dtype, np.floating):
@@ -267,6 +279,10 @@ class Module:
     def cpu(self):
         """No-op: minigrad has only the CPU (kept so PyTorch code runs unchanged)."""
         return self
+
+    def cuda(self, device=None):
+        """An error: minigrad runs on the CPU only."""
+        _device.check_device(f"{type(self).__name__}.cuda", "cuda" if device is None else device)
 
     def double(self):
         return self.to(np.float64)
