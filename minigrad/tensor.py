@@ -240,7 +240,9 @@ class Tensor:
 
     def contiguous(self):
         """This tensor (a copy if its array is not C-contiguous), as PyTorch."""
-        return self if self._array.flags.c_contiguous else self.clone()
+        if self._array.flags.c_contiguous:
+            return self
+        return ops.elementwise.Cast.apply(self, dtype=self.dtype, copy=True, order="C")
 
     def clone(self):
         return ops.elementwise.Cast.apply(self, dtype=self.dtype, copy=True)

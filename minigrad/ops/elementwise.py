@@ -394,9 +394,9 @@ class Cast(Function):
     """Change dtype; the gradient is cast back to the input's dtype."""
 
     @staticmethod
-    def forward(ctx, a, dtype, copy=False):
+    def forward(ctx, a, dtype, copy=False, order="K"):
         ctx.in_dtype = a.dtype
-        return a.astype(dtype, copy=copy)
+        return a.astype(dtype, order=order, copy=copy)
 
     @staticmethod
     def backward(ctx, grad):
