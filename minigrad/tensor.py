@@ -557,14 +557,16 @@ class Tensor:
         return Tensor._from_op(_arg_reduce(np.argmin, self._array, dim, keepdim), None)
 
     def softmax(self, dim):
+        _norm_dim(dim, self.ndim)
         return ops.reduce.Softmax.apply(self, dim=dim)
 
     def log_softmax(self, dim):
+        _norm_dim(dim, self.ndim)
         return ops.reduce.LogSoftmax.apply(self, dim=dim)
 
     # shape and movement
     def reshape(self, *shape):
-        shape = _shape_args(shape)
+        shape = _check_shape("reshape", _shape_args(shape), allow_minus_one=True)
         return ops.movement.Reshape.apply(self, shape=shape)
 
     def view(self, *shape):
@@ -584,7 +586,7 @@ class Tensor:
 
     def permute(self, *dims):
         dims = tuple(_norm_dim(d, self.ndim) for d in _shape_args(dims))
-        if sorted(dims) != list(range(self.ndim)):
+        if sorted(dims) != list(range(self.ndim)):     # (a repeated dim included)
             raise ValueError(f"permute: dims {dims} are not a permutation of the {self.ndim} "
                              f"dims of a tensor of shape {self.shape}")
         return ops.movement.Permute.apply(self, dims=dims)
@@ -718,10 +720,26 @@ class Tensor:
         return (self.abs() ** p).sum(dim=dim, keepdim=keepdim) ** (1 / p)
 
 
-def _norm_dim(dim, ndim):
+def _norm_dim(dim, ndim, name="dim"):
+    """``dim`` as an index in ``range(ndim)`` (negative counts from the end; a 0-d tensor
+    has dims 0 and -1, as in PyTorch). The one check of a dim argument used everywhere:
+    a non-integer is a TypeError, out of range an IndexError, with PyTorch's wording."""
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, (bool, np.bool_)):
+        raise TypeError(f"argument '{name}' must be int, not {type(dim).__name__} ({dim!r})")
     if not -max(ndim, 1) <= dim < max(ndim, 1):
-        raise IndexError(f"dimension {dim} is out of range for a tensor with {ndim} dims")
-    return dim % max(ndim, 1)
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {dim}) for a tensor with "
+                         f"{ndim} dims")
+    return int(dim) % max(ndim, 1)
+
+
+def _norm_dims(dims, ndim, name="dim"):
+    """A tuple of dims, each checked by ``_norm_dim``; a dim given twice is an error."""
+    out = tuple(_norm_dim(d, ndim, name) for d in dims)
+    if len(set(out)) != len(out):
+        twice = next(d for d in out if out.count(d) > 1)
+        raise RuntimeError(f"dim {twice} appears multiple times in the list of dims {tuple(dims)}")
+    return out
 
 
 def _shape_args(args):
@@ -731,9 +749,30 @@ def _shape_args(args):
     return tuple(args)
 
 
+def _check_shape(name, shape, allow_minus_one=False):
+    """A shape: ints >= 0 (and one -1 where it is inferred), else PyTorch's errors."""
+    for s in shape:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, (bool, np.bool_)):
+            raise TypeError(f"{name}: a shape takes ints, got {s!r} in {tuple(shape)}")
+        if s < 0 and not (allow_minus_one and s == -1):
+            raise RuntimeError(f"{name}: invalid shape dimension {s} in {tuple(shape)}")
+    if allow_minus_one and sum(1 for s in shape if s == -1) > 1:
+        raise RuntimeError(f"{name}: only one dimension can be inferred (-1), got {tuple(shape)}")
+    return tuple(int(s) for s in shape)
+
+
 def _arg_reduce(fn, data, dim, keepdim):
+    name = fn.__name__
+    if data.size == 0 and (dim is None or data.ndim == 0 or data.shape[_norm_dim(dim, data.ndim)] == 0):
+        raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                         "== 0, or the reduced dim to be non-empty; the tensor has shape "
+                         f"{data.shape}")
     if dim is None:
-        return np.asarray(fn(data))
+        out = np.asarray(fn(data))
+        return out.reshape((1,) * data.ndim) if keepdim else out   # as PyTorch: all ones
+    dim = _norm_dim(dim, data.ndim)
+    if data.ndim == 0:
+        return np.asarray(0)
     out = fn(data, axis=dim)
     return np.expand_dims(out, dim) if keepdim else out
 

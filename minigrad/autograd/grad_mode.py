@@ -95,9 +95,10 @@ def is_anomaly_enabled():
 class detect_anomaly(contextlib.ContextDecorator):
     """``with mg.autograd.detect_anomaly():`` -- as PyTorch's: every op recorded inside keeps
     the call stack of its forward, and the backward pass checks each gradient an op returns:
-    a NaN is an error naming the op (``'LogBackward' returned nan values in its 0th
-    output``) with the line of the forward that made it, and any error raised inside a
-    backward gets that forward's stack attached. Slow; for debugging."""
+    a NaN or an inf (PyTorch checks NaN only) is an error naming the op (``'LogBackward'
+    returned nan values in its 0th output``) with the line of the forward that made it, and
+    any error raised inside a backward gets that forward's stack attached. Slow; for
+    debugging."""
 
     def __init__(self, check_nan=True):
         self.check_nan = check_nan

@@ -169,11 +169,13 @@ def _call_backward(node, g):
 
 
 def _check_nan(node, grads):
-    """Anomaly mode: a gradient with a NaN is an error naming the op and its forward."""
+    """Anomaly mode: a gradient with a NaN or an inf is an error naming the op and the line
+    of its forward."""
     for i, pg in enumerate(grads):
-        if pg is not None and np.isnan(pg._array).any():
+        if pg is not None and not np.isfinite(pg._array).all():
+            what = "nan" if np.isnan(pg._array).any() else "inf"
             where = node.__dict__.get("forward_stack", "(recorded outside detect_anomaly)\n")
-            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
+            raise RuntimeError(f"Function '{node.name()}' returned {what} values in its {i}th "
                                f"output. The forward call that created it:\n{where}")
 
 
@@ -275,8 +277,11 @@ def _root_grads(name, outputs, grad_outputs):
                     f"output has shape {t.shape}; pass gradient= of that shape (or call "
                     ".sum() first)")
             g = Tensor._from_op(np.ones_like(t._array), None)
-        elif not isinstance(g, Tensor):
+        elif isinstance(g, np.ndarray):     # a minigrad extension: numpy arrays too
             g = Tensor._from_op(_as_array(g, t.dtype), None)
+        elif not isinstance(g, Tensor):
+            raise TypeError(f"{name}: the gradient of output {i} must be a Tensor (or a numpy "
+                            f"array), got {type(g).__name__}")
         elif g.dtype != t.dtype:
             g = g.to(t.dtype)
         if g.shape != t.shape:

@@ -8,14 +8,14 @@ from collections import namedtuple
 import numpy as np
 
 from ..autograd.function import Function, rebuilt
-from ..tensor import _norm_dim
+from ..tensor import _norm_dim, _norm_dims
 
 
 def _axes(dim, ndim):
     if dim is None:
         return tuple(range(ndim))
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-    axes = tuple(_norm_dim(d, ndim) for d in dims)   # checks the range, as Tensor methods do
+    axes = _norm_dims(dims, ndim)     # checks type, range and repeats, as Tensor methods do
     return axes if ndim else ()
 
 
