@@ -10,17 +10,17 @@ from .devices import device, cuda, backends
 from .autograd import (Function, no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                        inference_mode, gradcheck, gradgradcheck, GradcheckError)
 from . import autograd
-from .random import manual_seed
+from .random import manual_seed, Generator
 from .functional import (
     tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like, empty_like, full_like,
     randn, rand, randint, randperm, arange, linspace, logspace,
     cat, concat, stack, where, pad, matmul,
-    exp, log, sqrt, sin, cos, tan, abs, relu, sigmoid, tanh, clamp,
+    exp, log, sqrt, sin, cos, tan, erf, abs, relu, sigmoid, tanh, clamp,
     topk, sort, argsort, chunk, split, flip, norm, masked_fill,
     sum, mean, var, std, max, min, argmax, argmin,
     softmax, log_softmax, reshape, flatten, permute, transpose, squeeze, unsqueeze,
 )
-from . import nn, optim, data, datasets, viz
+from . import nn, optim, data, datasets, viz, utils
 from .serialization import save, load
 from .summary import summary, Summary
 

@@ -166,9 +166,9 @@ def _unary(name):
     return fn
 
 
-exp, log, sqrt, sin, cos, tan, abs, relu, sigmoid, tanh, clamp = (
-    _unary(n) for n in ("exp", "log", "sqrt", "sin", "cos", "tan", "abs", "relu", "sigmoid",
-                        "tanh", "clamp"))
+exp, log, sqrt, sin, cos, tan, erf, abs, relu, sigmoid, tanh, clamp = (
+    _unary(n) for n in ("exp", "log", "sqrt", "sin", "cos", "tan", "erf", "abs", "relu",
+                        "sigmoid", "tanh", "clamp"))
 topk, sort, argsort, chunk, split, flip, norm, masked_fill = (
     _unary(n) for n in ("topk", "sort", "argsort", "chunk", "split", "flip", "norm",
                         "masked_fill"))

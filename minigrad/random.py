@@ -28,14 +28,9 @@ class Generator:
     default_seed = 67280421310721     # PyTorch's default seed for a new Generator
 
     def __init__(self, device="cpu"):
-        if str(device).split(":")[0] != "cpu":
-            raise RuntimeError(f"Generator: device {str(device)!r} is not available; minigrad "
-                               "runs on the CPU only (device='cpu')")
+        from .devices import check_device
+        self.device = check_device("Generator", device)
         self.manual_seed(self.default_seed)
-
-    @property
-    def device(self):
-        return "cpu"
 
     def manual_seed(self, seed):
         """Restart from ``seed``; returns the generator (``Generator().manual_seed(0)``)."""

@@ -504,6 +504,9 @@ class Tensor:
     def tan(self):
         return ops.elementwise.Tan.apply(self)
 
+    def erf(self):
+        return ops.elementwise.Erf.apply(self)
+
     def cos(self):
         return ops.elementwise.Cos.apply(self)
 

@@ -109,6 +109,18 @@ def erf(input):
     return _elementwise.Erf.apply(input)
 
 
+def relu_(input):
+    return relu(input, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, inplace=True)
+
+
 def sigmoid(input):
     return input.sigmoid()
 
@@ -823,7 +835,9 @@ def _max_unpool(name, nd, input, indices, kernel_size, stride, padding, output_s
     """The partial inverse of max pooling: zeros of the output size with each input value
     written at its index (``indices`` from ``max_pool(..., return_indices=True)``: flat
     positions within each (n, c) map of the output). Built from ``PutAlong``, whose
-    gradient picks the values at the indices again (``TakeAlong``)."""
+    gradient picks the values at the indices again (``TakeAlong``). An index named twice
+    (overlapping windows sharing a maximum) holds one value, and as in PyTorch both inputs
+    get its gradient."""
     x, unbatched = _check_input(name, input, nd)
     idx = indices._array if isinstance(indices, Tensor) else np.asarray(indices)
     if not np.issubdtype(idx.dtype, np.integer):
