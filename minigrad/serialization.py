@@ -13,8 +13,13 @@ arrays, Tensors as Tensors (with ``requires_grad``), tuples as tuples, int keys 
 ``model.load_state_dict(mg.load(path))`` gets exactly what ``model.state_dict()`` gave.
 
 Writing is atomic: the archive goes to a temporary file in the target's directory, is
-flushed and fsync'ed, then renamed over the target with ``os.replace``. A crash or an error
-while saving leaves the previous checkpoint intact and no temporary file behind.
+flushed and fsync'ed, then renamed over the target with ``os.replace``. An error while
+saving leaves the previous checkpoint intact and no temporary file behind; a process killed
+mid-save leaves its temporary file, which the next save of the same path removes.
+
+Reading trusts nothing: every archive entry's CRC is checked, every array's declared shape
+is checked against the bytes it holds before anything is allocated, and any way a damaged
+file fails to parse becomes one error, "checkpoint ... is damaged", naming the file.
 """
 import contextlib
 import json
@@ -44,6 +49,7 @@ def atomic_open(path):
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"cannot write '{path}': directory '{directory}' does not exist")
     mode = _file_mode(path)
+    _remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".",
                                suffix=".tmp")
     try:
@@ -58,6 +64,20 @@ def atomic_open(path):
             os.unlink(tmp)
         raise
     _fsync_directory(directory)      # make the rename itself durable
+
+
+def _remove_stale_temporaries(path):
+    """Remove the temporary files of earlier saves of ``path`` that never finished (a process
+    killed mid-save leaves one behind; ``atomic_open`` removes its own on any error). Saving
+    one path from two processes at once is not supported: the other save then fails with an
+    error at its rename, it does not corrupt anything."""
+    directory, name = os.path.split(path)
+    prefix = "." + name + "."
+    with contextlib.suppress(OSError):
+        for entry in os.listdir(directory):
+            if entry.startswith(prefix) and entry.endswith(".tmp"):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(directory, entry))
 
 
 def _file_mode(path):
@@ -157,34 +177,72 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     * ``pickle_module`` must be None and ``mmap`` None or False (no pickle, no memory map).
     """
     _check_load_options(map_location, pickle_module, weights_only, mmap)
+    if not isinstance(f, (str, bytes, os.PathLike)):
+        raise TypeError(f"mg.load: expected a file path, got {type(f).__name__}")
     path = os.fspath(f)
     if not os.path.exists(path):
         raise FileNotFoundError(f"mg.load: no such file: '{path}'")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"mg.load: '{path}' is a directory, not a checkpoint file")
     if not zipfile.is_zipfile(path):
         raise ValueError(f"mg.load: '{path}' is not a minigrad checkpoint (not an .npz archive; "
                          f"a truncated checkpoint looks like this too)")
-    # zipfile/numpy errors while reading mean a damaged file (JSONDecodeError is a ValueError)
-    damaged = (zipfile.BadZipFile, EOFError, KeyError, ValueError, OSError)
     try:
-        archive = np.load(path, allow_pickle=False)
-    except damaged as e:
-        raise ValueError(f"mg.load: '{path}' is damaged: {type(e).__name__}: {e}") from e
-    with archive:
-        if HEADER not in archive.files:
-            raise ValueError(f"mg.load: '{path}' is a numpy .npz archive but not a minigrad "
-                             f"checkpoint (it has no '{HEADER}' entry); read it with np.load")
-        try:
+        _verify_archive(path)
+        with np.load(path, allow_pickle=False) as archive:
+            if HEADER not in archive.files:
+                raise _NotACheckpoint(f"mg.load: '{path}' is a numpy .npz archive but not a "
+                                      f"minigrad checkpoint (it has no '{HEADER}' entry); read "
+                                      "it with np.load")
             header = json.loads(str(archive[HEADER]))
-        except damaged as e:
-            raise ValueError(f"mg.load: '{path}' is damaged: {type(e).__name__}: {e}") from e
-        if not isinstance(header, dict) or header.get("format") != FORMAT \
-                or not isinstance(header.get("version"), int) or header["version"] > VERSION:
-            raise ValueError(f"mg.load: '{path}' is not a {FORMAT} this minigrad can read "
-                             f"(version <= {VERSION}); its header begins {str(header)[:80]!r}")
-        try:
+            if not isinstance(header, dict) or header.get("format") != FORMAT \
+                    or not isinstance(header.get("version"), int) or header["version"] > VERSION:
+                raise _NotACheckpoint(f"mg.load: '{path}' is not a {FORMAT} this minigrad can "
+                                      f"read (version <= {VERSION}); its header begins "
+                                      f"{str(header)[:80]!r}")
             return _decode(header["object"], archive)
-        except damaged as e:
-            raise ValueError(f"mg.load: '{path}' is damaged: {type(e).__name__}: {e}") from e
+    except _NotACheckpoint as e:
+        raise ValueError(str(e)) from None
+    except Exception as e:       # every way a damaged file can fail to parse, one message
+        raise ValueError(f"mg.load: checkpoint '{path}' is damaged: {_describe(e)}") from e
+
+
+class _NotACheckpoint(Exception):
+    pass
+
+
+def _describe(error):
+    text = str(error)
+    return f"{type(error).__name__}: {text[:200]}" if text else type(error).__name__
+
+
+def _verify_archive(path):
+    """Before anything is allocated: every archive entry passes its CRC check (zipfile checks
+    a CRC only when an entry is read to the end), and every array's declared shape times its
+    item size is exactly the data the entry holds (a flipped bit in a shape could otherwise
+    ask for terabytes, or read as a smaller array)."""
+    with zipfile.ZipFile(path) as z:
+        bad = z.testzip()
+        if bad is not None:
+            raise ValueError(f"entry '{bad}' fails its CRC check")
+        for info in z.infolist():
+            if not info.filename.endswith(".npy"):
+                raise ValueError(f"unexpected entry '{info.filename}'")
+            with z.open(info) as fh:
+                version = np.lib.format.read_magic(fh)
+                read = {(1, 0): np.lib.format.read_array_header_1_0,
+                        (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+                if read is None:
+                    raise ValueError(f"entry '{info.filename}' has an unknown .npy version "
+                                     f"{version}")
+                shape, _, dtype = read(fh)
+                start = fh.tell()
+            if dtype.hasobject:
+                raise ValueError(f"entry '{info.filename}' declares dtype object")
+            size = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            if start + size != info.file_size:
+                raise ValueError(f"entry '{info.filename}' declares shape {shape} of {dtype} "
+                                 f"({size} bytes) but holds {info.file_size - start} bytes")
 
 
 def _is_cpu(device):
@@ -225,6 +283,8 @@ def _decode(node, archive):
     if not isinstance(node, dict):
         return node
     if "__tensor__" in node:
+        if not isinstance(node.get("requires_grad"), bool):
+            raise ValueError(f"a tensor's requires_grad is {node.get('requires_grad')!r}")
         return Tensor(archive[node["__tensor__"]], requires_grad=node["requires_grad"])
     if "__ndarray__" in node:
         return archive[node["__ndarray__"]]
