@@ -167,7 +167,7 @@ def test_gradcheck_input_weight_bias(seed):
 def test_both_im2col_column_layouts(nd, stride, flat):
     """ops/conv.py lays the im2col columns out flat (stride 1) or per output position
     (otherwise, or on small maps); both must give the reference values and gradients."""
-    from minigrad.ops.conv import _Columns
+    from minigrad.ops.conv_fast import _Columns
     rng = np.random.default_rng(nd)
     size = {1: (9,), 2: (7, 8), 3: (7, 8, 9)}[nd]
     kernel, dilation = {1: ((3,), (2,)), 2: ((3, 2), (1, 2)), 3: ((2, 3, 2), (1, 1, 2))}[nd]
@@ -188,9 +188,9 @@ def test_both_im2col_column_layouts(nd, stride, flat):
 
 @pytest.mark.parametrize("seed", [3, 9, 21])
 def test_conv_in_blocks_of_samples_matches_reference(seed, monkeypatch):
-    """Big batches are processed a block of samples at a time (ops/conv.py BLOCK_BYTES);
+    """Big batches are processed a block of samples at a time (ops/conv_fast.py BLOCK_BYTES);
     force blocks of one sample and check values and gradients."""
-    import minigrad.ops.conv as conv_ops
+    import minigrad.ops.conv_fast as conv_ops
     monkeypatch.setattr(conv_ops, "BLOCK_BYTES", 1)
     cfg = random_config(seed, small=True)
     check_values_and_gradients(cfg, np.concatenate([cfg["x"]] * 2))     # 4 samples
@@ -200,7 +200,7 @@ def test_conv_in_blocks_of_samples_matches_reference(seed, monkeypatch):
 def test_scratch_arrays_are_never_read_before_written(seed, monkeypatch):
     """ops/conv.py reuses its scratch arrays from call to call and clears only the parts
     it reads: hand them out full of NaN and check values and gradients."""
-    import minigrad.ops.conv as conv_ops
+    import minigrad.ops.conv_fast as conv_ops
     real = conv_ops._scratch
 
     def poisoned(name, shape, dtype):
