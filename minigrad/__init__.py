@@ -17,6 +17,8 @@ from .functional import (
     cat, concat, stack, where, pad, matmul,
     exp, log, sqrt, sin, cos, tan, erf, abs, relu, sigmoid, tanh, clamp,
     topk, sort, argsort, chunk, split, flip, norm, masked_fill,
+    eye, rand_like, randn_like, add, sub, mul, div, mm, bmm, allclose, equal, is_tensor,
+    is_floating_point, numel, get_default_dtype, Size,
     sum, mean, var, std, max, min, argmax, argmin,
     softmax, log_softmax, reshape, flatten, permute, transpose, squeeze, unsqueeze,
 )

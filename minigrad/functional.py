@@ -66,14 +66,20 @@ def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
                 requires_grad=requires_grad)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False):
-    """Standard normal samples from minigrad's generator (see ``mg.manual_seed``)."""
-    return _factory("randn", lambda s, d: _random.generator().standard_normal(s).astype(d),
+def _rng(generator):
+    """numpy's generator behind ``generator`` (an ``mg.Generator``), or minigrad's own."""
+    return _random.generator() if generator is None else generator.numpy_generator
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples from minigrad's generator (see ``mg.manual_seed``), or from
+    ``generator``."""
+    return _factory("randn", lambda s, d: _rng(generator).standard_normal(s).astype(d),
                     size, dtype, device, requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False):
-    return _factory("rand", lambda s, d: _random.generator().random(s).astype(d),
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    return _factory("rand", lambda s, d: _rng(generator).random(s).astype(d),
                     size, dtype, device, requires_grad)
 
 
@@ -99,6 +105,19 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if is_int else DEFAULT_DTYPE
     return Tensor(np.arange(start, end, step, dtype=dtype), requires_grad=requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    """The identity matrix (n, m), as ``torch.eye``."""
+    return _factory("eye", lambda s, d: np.eye(n, m, dtype=d), (), dtype, device, requires_grad)
+
+
+def rand_like(t, dtype=None, device=None, requires_grad=False):
+    return rand(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+
+
+def randn_like(t, dtype=None, device=None, requires_grad=False):
+    return randn(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
@@ -137,10 +156,14 @@ def stack(tensors, dim=0):
     return movement.Stack.apply(*tensors, dim=dim)
 
 
-def where(condition, input, other):
-    """Elementwise choice: ``input`` where ``condition`` holds, else ``other``."""
+def where(condition, input=None, other=None):
+    """Elementwise choice: ``input`` where ``condition`` holds, else ``other``. With the
+    condition alone, the indices where it holds (``torch.where(cond)``: one index tensor
+    per dim, as ``nonzero(as_tuple=True)``)."""
     if isinstance(condition, Tensor):
         condition = condition._array
+    if input is None and other is None:
+        return tuple(Tensor._from_op(i, None) for i in np.nonzero(condition))
     ref = input if isinstance(input, Tensor) else other
     if isinstance(ref, Tensor):
         input, other = ref._operand(input), ref._operand(other)
@@ -152,10 +175,6 @@ def pad(input, pad, mode="constant", value=0.0):
     if mode != "constant":
         raise NotImplementedError(f"pad: mode {mode!r} is not implemented, only 'constant'")
     return movement.Pad.apply(input, pad=tuple(pad), value=value)
-
-
-def matmul(a, b):
-    return a @ b
 
 
 def _unary(name):
@@ -177,3 +196,80 @@ sum, mean, var, std, max, min, argmax, argmin = (
 softmax, log_softmax, reshape, flatten, permute, transpose, squeeze, unsqueeze = (
     _unary(n) for n in ("softmax", "log_softmax", "reshape", "flatten", "permute",
                         "transpose", "squeeze", "unsqueeze"))
+
+
+# ---- PyTorch's function forms, with ``out=`` ----------------------------------------------------
+def _into(out, result):
+    """``out=``: the result written into ``out`` (resized if its shape differs, as PyTorch)."""
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError(f"out= must be a Tensor, got {type(out).__name__}")
+    if out.shape == result.shape:
+        out.copy_(result)
+    else:
+        out._array = result._array.astype(out.dtype)
+    return out
+
+
+def add(input, other, *, alpha=1, out=None):
+    return _into(out, input + (other if alpha == 1 else other * alpha))
+
+
+def sub(input, other, *, alpha=1, out=None):
+    return _into(out, input - (other if alpha == 1 else other * alpha))
+
+
+def mul(input, other, *, out=None):
+    return _into(out, input * other)
+
+
+def div(input, other, *, out=None):
+    return _into(out, input / other)
+
+
+def matmul(a, b, *, out=None):
+    return _into(out, a @ b)
+
+
+def mm(a, b, *, out=None):
+    return _into(out, a.mm(b))
+
+
+def bmm(a, b, *, out=None):
+    return _into(out, a.bmm(b))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(np.allclose(np.asarray(input), np.asarray(other), rtol, atol, equal_nan))
+
+
+def equal(input, other):
+    """True if both have the same shape and elements."""
+    return input.shape == other.shape and bool(np.array_equal(np.asarray(input), np.asarray(other)))
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(t):
+    return t.is_floating_point()
+
+
+def numel(t):
+    return t.numel()
+
+
+def get_default_dtype():
+    return DEFAULT_DTYPE
+
+
+class Size(tuple):
+    """A shape, as ``torch.Size``: a tuple (``x.shape == mg.Size([2, 3])`` compares equal)."""
+
+    def numel(self):
+        return int(np.prod(self, dtype=np.int64))
+
+    def __repr__(self):
+        return f"minigrad.Size({list(self)})"

@@ -50,7 +50,7 @@ def _kind_rank(x):
 
 
 class Tensor:
-    __slots__ = ("_array", "grad", "requires_grad", "grad_fn", "__weakref__")
+    __slots__ = ("_array", "grad", "requires_grad", "grad_fn", "_node", "__weakref__")
     __array_priority__ = 1000  # so ndarray + Tensor defers to Tensor.__radd__
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -61,6 +61,7 @@ class Tensor:
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
+        self._node = None         # a leaf's AccumulateGrad node, made when first asked for
 
     @classmethod
     def _from_op(cls, data, ctx):
@@ -70,6 +71,7 @@ class Tensor:
         t.grad = None
         t.requires_grad = ctx is not None
         t.grad_fn = ctx
+        t._node = None
         return t
 
     # ---- .data, as in PyTorch ----------------------------------------------------------
@@ -171,6 +173,21 @@ class Tensor:
             raise RuntimeError(f"only floating point tensors can require gradients, got {self.dtype}")
         self.requires_grad = requires_grad
         return self
+
+    def register_hook(self, hook):
+        """``hook(grad)`` runs when this tensor's gradient has been computed, in backward and
+        grad; it may return a Tensor to use instead. Returns a handle with ``remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't "
+                               "require gradient")
+        if self.grad_fn is not None:
+            hooks = self.grad_fn.__dict__.setdefault("tensor_hooks", {})
+        else:
+            from .autograd.function import _accumulator
+            hooks = _accumulator(self).hooks
+        key = object()
+        hooks[key] = hook
+        return _RemovableHandle(hooks, key)
 
     def retain_grad(self):
         """Ask a non-leaf tensor to keep its ``.grad`` after backward (leaves always do)."""
@@ -431,6 +448,23 @@ class Tensor:
         a, b = self._promoted(other)
         return ops.elementwise.Pow.apply(b, a)
 
+    def __mod__(self, other):
+        return ops.elementwise.Remainder.apply(*self._promoted(other))
+
+    def __rmod__(self, other):
+        a, b = self._promoted(other)
+        return ops.elementwise.Remainder.apply(b, a)
+
+    def __floordiv__(self, other):
+        return ops.elementwise.FloorDivide.apply(*self._promoted(other))
+
+    def __rfloordiv__(self, other):
+        a, b = self._promoted(other)
+        return ops.elementwise.FloorDivide.apply(b, a)
+
+    remainder = __mod__
+    floor_divide = __floordiv__
+
     def __matmul__(self, other):
         return ops.matmul.MatMul.apply(self, self._operand(other))
 
@@ -633,6 +667,75 @@ class Tensor:
     def view_as(self, other):
         return self.reshape(other.shape)
 
+    # ---- more of PyTorch's Tensor methods ------------------------------------------------
+    def all(self, dim=None, keepdim=False):
+        return Tensor._from_op(_bool_reduce(np.all, self._array, dim, keepdim), None)
+
+    def any(self, dim=None, keepdim=False):
+        return Tensor._from_op(_bool_reduce(np.any, self._array, dim, keepdim), None)
+
+    def nonzero(self, as_tuple=False):
+        idx = np.nonzero(self._array)
+        if as_tuple:
+            return tuple(Tensor._from_op(i, None) for i in idx)
+        return Tensor._from_op(np.stack(idx, axis=1) if idx else np.zeros((1, 0), np.int64), None)
+
+    def mm(self, other):
+        if self.ndim != 2 or getattr(other, "ndim", 0) != 2:
+            raise RuntimeError(f"mm: expected two 2-D tensors, got shapes {self.shape} and "
+                               f"{getattr(other, 'shape', None)}")
+        return self @ other
+
+    def bmm(self, other):
+        if self.ndim != 3 or getattr(other, "ndim", 0) != 3 or self.shape[0] != other.shape[0]:
+            raise RuntimeError(f"bmm: expected two 3-D tensors with the same batch size, got "
+                               f"shapes {self.shape} and {getattr(other, 'shape', None)}")
+        return self @ other
+
+    def is_floating_point(self):
+        return self._array.dtype.kind == "f"
+
+    def cumsum(self, dim):
+        return ops.reduce.Cumsum.apply(self, dim=_norm_dim(dim, self.ndim))
+
+    def new_tensor(self, data, dtype=None, requires_grad=False):
+        arr = _as_array(data._array if isinstance(data, Tensor) else data, dtype or self.dtype)
+        return Tensor(np.array(arr, copy=True), requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        return Tensor(np.zeros(_shape_args(size), dtype or self.dtype), requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        return Tensor(np.ones(_shape_args(size), dtype or self.dtype), requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+        return Tensor(np.full(_shape_args((size,)), fill_value, dtype or self.dtype),
+                      requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad=False):
+        return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        return self._fill_random("uniform_", lambda rng: rng.uniform(a, b, self.shape), generator)
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        return self._fill_random("normal_", lambda rng: rng.normal(mean, std, self.shape),
+                                 generator)
+
+    def random_(self, low=0, high=None, generator=None):
+        """Integers drawn uniformly from [low, high) (from [0, low) when one bound is given)."""
+        if high is None:
+            low, high = 0, low
+        return self._fill_random("random_", lambda rng: rng.integers(low, high, self.shape),
+                                 generator)
+
+    def _fill_random(self, name, draw, generator):
+        from . import random as _random_module
+        rng = _random_module.generator() if generator is None else generator.numpy_generator
+        values = Tensor._from_op(np.asarray(draw(rng)).astype(self.dtype), None)
+        return self._inplace(name, lambda: ops.movement.Where.apply(
+            np.ones(self.shape, dtype=bool), values, self))
+
     def repeat(self, *sizes):
         """Tile the tensor ``sizes[i]`` times along dim i (PyTorch's ``repeat``, numpy's
         ``tile``): a reshape to add a unit dim before each, an expand, a reshape back."""
@@ -778,6 +881,21 @@ def _arg_reduce(fn, data, dim, keepdim):
         return np.asarray(0)
     out = fn(data, axis=dim)
     return np.expand_dims(out, dim) if keepdim else out
+
+
+class _RemovableHandle:
+    def __init__(self, hooks, key):
+        self.hooks, self.key = hooks, key
+
+    def remove(self):
+        self.hooks.pop(self.key, None)
+
+
+def _bool_reduce(fn, data, dim, keepdim):
+    if dim is None:
+        out = np.asarray(fn(data))
+        return out.reshape((1,) * data.ndim) if keepdim else out
+    return np.asarray(fn(data, axis=_norm_dim(dim, data.ndim), keepdims=keepdim))
 
 
 def _unwrap_index(index):

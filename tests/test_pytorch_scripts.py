@@ -38,15 +38,6 @@ TIMEOUT = 300
 # script -> (the idiom that stops it and its error; a piece of the error output that must
 # be there). Remove an entry when the idiom works: the strict xfail fails until then.
 KNOWN_FAILURES = {
-    "autograd_basics.py": (
-        "x.eq(y).all() (the blitz's autograd page): AttributeError: 'Tensor' object has no "
-        "attribute 'all'; then torch.eye(4, 5, requires_grad=True) (autograd tutorial): "
-        "module 'minigrad' has no attribute 'eye'",
-        "no attribute 'all'"),
-    "custom_function.py": (
-        "GradcheckError is not a RuntimeError (PyTorch documents it as a RuntimeError "
-        "subclass; minigrad's is an AssertionError), so `except RuntimeError` misses it",
-        "isinstance(err, RuntimeError)"),
     "extending_autograd.py": (
         "Function.forward calling Tensor methods, input.mm(weight.t()) (Extending PyTorch's "
         "LinearFunction) and input.clamp(min=0) (MyReLU): AttributeError: 'numpy.ndarray' "
@@ -58,19 +49,6 @@ KNOWN_FAILURES = {
         "CrossEntropyLoss page's second example): TypeError: cross_entropy: target must hold "
         "integer class indices, got dtype float32",
         "target must hold integer class indices"),
-    "neural_networks_tutorial.py": (
-        "grad_fn.next_functions builds a new AccumulateGrad object on every access (PyTorch: "
-        "one node per leaf), so `node.next_functions[i][0] is node.next_functions[i][0]` is "
-        "False and graph walks that keep a set of seen nodes revisit leaves",
-        "assert all(a is b for (a, _), (b, _) in zip(node.next_functions"),
-    "tensor_creation.py": (
-        "torch.rand_like(x, dtype=torch.float) (Tensors tutorial): AttributeError: module "
-        "'minigrad' has no attribute 'rand_like'; also missing: randn_like, x.new_ones/"
-        "new_zeros/new_tensor/new_full, torch.Size, torch.add/torch.mul (with out=), "
-        "torch.matmul(out=), torch.allclose, torch.equal, torch.eye, torch.get_default_dtype, "
-        "Tensor.all/any, torch.is_tensor, torch.numel, generator= on torch.rand, "
-        "Tensor.random_/uniform_/normal_, Tensor % and //",
-        "no attribute 'rand_like'"),
     "training_loop.py": (
         "model.state_dict()[name].size() (the saving-and-loading tutorial's printout): "
         "TypeError: 'int' object is not callable -- state_dict values are numpy arrays "

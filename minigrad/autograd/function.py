@@ -139,7 +139,7 @@ class Context:
 
     @property
     def next_functions(self):
-        return tuple((None if e is None else e if isinstance(e, Context) else AccumulateGrad(e), 0)
+        return tuple((None if e is None else e if isinstance(e, Context) else _accumulator(e), 0)
                      for e in self.edges)
 
     def __repr__(self):
@@ -150,17 +150,25 @@ class AccumulateGrad:
     """The node of a leaf that requires grad, as in ``grad_fn.next_functions``: where the
     gradient ends up (``variable.grad``)."""
 
-    __slots__ = ("variable",)
+    __slots__ = ("variable", "hooks")
     next_functions = ()
 
     def __init__(self, variable):
         self.variable = variable
+        self.hooks = {}           # the leaf's register_hook hooks
 
     def name(self):
         return "AccumulateGrad"
 
     def __repr__(self):
         return "<AccumulateGrad>"
+
+
+def _accumulator(leaf):
+    """The leaf's AccumulateGrad node: one per leaf, as in PyTorch (kept on the leaf)."""
+    if leaf._node is None:
+        leaf._node = AccumulateGrad(leaf)
+    return leaf._node
 
 
 def rebuilt(cached, rebuild):

@@ -18,8 +18,9 @@ from .graph import grad as autograd_grad
 from ..tensor import Tensor
 
 
-class GradcheckError(AssertionError):
-    """Raised by ``gradcheck`` when an analytic gradient disagrees with the numerical one."""
+class GradcheckError(RuntimeError, AssertionError):
+    """Raised by ``gradcheck`` when an analytic gradient disagrees with the numerical one: a
+    RuntimeError, as PyTorch's, and an AssertionError, so a failed check fails a test."""
 
 
 class GradcheckReport:

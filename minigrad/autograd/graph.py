@@ -93,6 +93,8 @@ def _walk(roots, root_grads, retain_graph, create_graph, targets):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
+            if "tensor_hooks" in node.__dict__:
+                g = _run_hooks(node.tensor_hooks, g)
             if wanted is None:
                 kept = node._retained() if node._retained is not None else None
                 if kept is not None:
@@ -115,11 +117,26 @@ def _walk(roots, root_grads, retain_graph, create_graph, targets):
         g = grads.get(key)
         if g is None:
             continue
+        if leaf._node is not None and leaf._node.hooks:
+            with grad_mode._GradMode(create_graph):
+                g = _run_hooks(leaf._node.hooks, g)
         if wanted is None:
             found.append((leaf, g))
         elif key in wanted:
             found.extend((t, g) for t in wanted[key])
     return found
+
+
+def _run_hooks(hooks, g):
+    """A tensor's ``register_hook`` hooks, in order; each may replace the gradient."""
+    for hook in tuple(hooks.values()):
+        result = hook(g)
+        if result is not None:
+            if not isinstance(result, Tensor) or result.shape != g.shape:
+                raise RuntimeError(f"a tensor hook must return None or a Tensor of shape "
+                                   f"{g.shape}, got {getattr(result, 'shape', type(result).__name__)}")
+            g = result
+    return g
 
 
 def _call_backward(node, g):

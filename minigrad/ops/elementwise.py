@@ -135,6 +135,40 @@ def _log(a):
     return a.log() if hasattr(a, "log") else np.log(a)
 
 
+class Remainder(Function):
+    """``a % b`` with the sign of ``b`` (Python's and PyTorch's ``remainder``):
+    a - floor(a/b)·b, so d/da = 1 and d/db = -floor(a/b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = _shape(a), _shape(b)
+        if ctx.needs_input_grad[1]:
+            ctx.quotient = np.floor_divide(a, b)
+        return broadcasting("remainder", np.remainder, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        ga = unbroadcast(grad, ctx.shapes[0]) if ctx.needs_input_grad[0] else None
+        gb = unbroadcast(masked(-grad, ctx.quotient), ctx.shapes[1]) \
+            if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class FloorDivide(Function):
+    """``a // b``, rounded down. Its derivative is zero wherever it exists; PyTorch does not
+    define one, and neither does minigrad: differentiating through it is an error, not a
+    silent zero."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return broadcasting("floor_divide", np.floor_divide, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("floor_divide (//): the derivative is not implemented (as in "
+                           "PyTorch); detach() its inputs, or use torch-style floor(a / b)")
+
+
 class Neg(Function):
     @staticmethod
     def forward(ctx, a):

@@ -130,6 +130,20 @@ class MaxMin(Function):
         return PutAlong.apply(g, ctx.index, ctx.dim, ctx.shape)
 
 
+class Cumsum(Function):
+    """Running sum along ``dim``; the gradient is the running sum of the gradient taken
+    from the other end."""
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return np.cumsum(a, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim)
+
+
 class TakeAlong(Function):
     """``np.take_along_axis(a, index, axis)``: pick one element per slice; the gradient goes
     back to the picked elements (``PutAlong``)."""
