@@ -197,7 +197,7 @@ def test_release_frees_the_saved_memory():
         @staticmethod
         def forward(ctx, x):
             square = x * x                       # a fresh array only the context holds
-            SaveTemp.temp = weakref.ref(square)
+            SaveTemp.temp = weakref.ref(square.numpy())   # the array the context keeps
             ctx.save_for_backward(square)
             return square.sum()
 

@@ -38,12 +38,6 @@ TIMEOUT = 300
 # script -> (the idiom that stops it and its error; a piece of the error output that must
 # be there). Remove an entry when the idiom works: the strict xfail fails until then.
 KNOWN_FAILURES = {
-    "extending_autograd.py": (
-        "Function.forward calling Tensor methods, input.mm(weight.t()) (Extending PyTorch's "
-        "LinearFunction) and input.clamp(min=0) (MyReLU): AttributeError: 'numpy.ndarray' "
-        "object has no attribute 'mm' -- minigrad's forward gets numpy arrays (deliberate); "
-        "backward's grad_output.mm(weight) fails too: Tensor has no mm",
-        "'numpy.ndarray' object has no attribute 'mm'"),
     "layers_and_losses.py": (
         "nn.CrossEntropyLoss()(input, probs) with class probabilities as the target (the "
         "CrossEntropyLoss page's second example): TypeError: cross_entropy: target must hold "

@@ -1,46 +1,44 @@
 """The op mechanism: ``Function``, its ``Context`` (the node of the graph), and
 ``once_differentiable``.
 
-Every differentiable op is a ``Function`` subclass with two static methods, as
+A differentiable op is a ``Function`` subclass with two static methods, as
 ``torch.autograd.Function``::
 
     class Square(mg.Function):
         @staticmethod
-        def forward(ctx, x):                 # x: a numpy array
+        def forward(ctx, x):                 # x: the input Tensor (nothing is recorded here)
             ctx.save_for_backward(x)
-            return x * x                     # a numpy array
+            return x * x
 
         @staticmethod
         def backward(ctx, grad):             # grad: a Tensor
-            (x,) = ctx.saved_tensors         # x: the input *Tensor*
+            (x,) = ctx.saved_tensors         # x: the input Tensor
             return 2 * x * grad              # a Tensor, built with minigrad's own ops
 
     y = Square.apply(t)
 
-``forward`` runs the fast kernel on numpy arrays. ``backward`` is written with Tensors and
-minigrad's differentiable ops, once. The engine runs it with recording off for an ordinary
-``backward()``, so it costs what the arrays would; under ``create_graph=True`` its ops are
+minigrad's own ops derive from ``ArrayFunction``: the same, but ``forward`` runs the fast
+kernel on the inputs' numpy arrays. ``backward`` is written with Tensors and minigrad's
+differentiable ops, once. The engine runs it with recording off for an ordinary
+``backward()``, so it costs what arrays would; under ``create_graph=True`` its ops are
 recorded like any others, and the gradient it returns can be differentiated again -- to any
 order, since the ops it uses have backward formulas of the same kind.
 
 What ``forward`` saves with ``ctx.save_for_backward`` comes back from ``ctx.saved_tensors``
-as the corresponding Tensor: an input array as that input Tensor, the returned array as the
-output Tensor (with this node as its ``grad_fn``), so a formula that uses them is
-differentiable through them. **The rule** for a backward that must be right at every
-order: take from the context only constants (masks, indices, shapes) and the saved inputs
-and output; anything else that depends on an input is rebuilt from them (``rebuilt``
-below). A user Function that saves some other array -- an intermediate such as
-``tanh(x)`` -- gets it back as a constant Tensor, and its gradient is then differentiable
-only once: differentiating it again raises an error naming the op, never a silently wrong
-higher derivative. The same holds for a backward that returns numpy arrays, and for one
-marked ``@once_differentiable``.
+as the corresponding Tensor: an input as that input Tensor, the output as the output Tensor
+(with this node as its ``grad_fn``), so a formula that uses them is differentiable through
+them. **The rule** for a backward that must be right at every order: take from the context
+only constants (masks, indices, shapes) and the saved inputs and output; anything else that
+depends on an input is rebuilt from them (``rebuilt`` below). A Function that saves
+something else -- an intermediate such as ``tanh(x)`` -- gets it back as a constant Tensor,
+and its gradient is then differentiable only once: differentiating it again raises an error
+naming the op, never a silently wrong higher derivative. The same holds for a backward that
+returns numpy arrays, and for one marked ``@once_differentiable``.
 
-Differences from PyTorch: ``forward`` receives and returns numpy arrays (the kernels work on
-arrays) and a Function has exactly one output.
+Difference from PyTorch: a Function has exactly one output.
 """
 import functools
 import traceback
-import weakref
 
 import numpy as np
 
@@ -186,10 +184,16 @@ def rebuilt(cached, rebuild):
 
 
 class Function:
-    """Base class of every differentiable op. Subclass it and define static ``forward``
-    and ``backward``; call it with ``YourOp.apply(*inputs, **kwargs)``."""
+    """Base class of a differentiable op, with PyTorch's contract: subclass it, define static
+    ``forward(ctx, *inputs)`` and ``backward(ctx, grad)``, call ``YourOp.apply(*inputs)``.
+
+    ``forward`` receives the input Tensors themselves and runs with recording off (as in
+    PyTorch: its ops are the op, not part of the graph); it returns a Tensor (or a numpy
+    array). ``backward`` receives and returns Tensors. minigrad's own ops derive from
+    ``ArrayFunction``, whose ``forward`` works on numpy arrays directly (the kernels)."""
 
     once_differentiable = False   # set from the backward's decorator, per subclass
+    forward_on_arrays = False     # True for ArrayFunction: forward gets the inputs' arrays
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -205,16 +209,20 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        """Run ``forward`` on the inputs' arrays. When grad mode is on and an input requires
-        grad, the output records this call's Context as its ``grad_fn``; otherwise nothing
-        of the call is kept (the lean path every op of an unrecorded backward takes)."""
+        """Run ``forward``. When grad mode is on and an input requires grad, the output
+        records this call's Context as its ``grad_fn``; otherwise nothing of the call is
+        kept (the lean path every op of an unrecorded backward takes)."""
         if grad_mode.enabled:
             for a in args:
                 if isinstance(a, Tensor) and a.requires_grad:
                     return cls._record(args, kwargs)
-        out = cls.forward(_Unrecorded(), *[a._array if isinstance(a, Tensor) else a for a in args],
-                          **kwargs)
-        return Tensor._from_op(out, None)
+        if cls.forward_on_arrays:
+            out = cls.forward(_Unrecorded(), *[a._array if isinstance(a, Tensor) else a
+                                               for a in args], **kwargs)
+        else:
+            with grad_mode.no_grad():
+                out = cls.forward(_Unrecorded(), *args, **kwargs)
+        return Tensor._from_op(out._array if isinstance(out, Tensor) else out, None)
 
     @classmethod
     def _record(cls, args, kwargs):
@@ -237,7 +245,12 @@ class Function:
         ctx._held = tuple(None if t is None else t._array for t in inputs)
         if grad_mode.anomaly_enabled:           # where this op was called, for the walk
             ctx.forward_stack = "".join(traceback.format_stack()[:-2])
-        out = cls.forward(ctx, *arrays, **kwargs)
+        if cls.forward_on_arrays:
+            out = cls.forward(ctx, *arrays, **kwargs)
+        else:
+            with grad_mode.no_grad():
+                out = cls.forward(ctx, *args, **kwargs)
+            out = _saved_as_arrays(ctx, args, arrays, out)
         if not isinstance(out, np.ndarray):     # a numpy scalar from a 0-d computation
             scalar, out = out, np.asarray(out)
             ctx._saved = tuple(out if a is scalar else a for a in ctx._saved)
@@ -251,6 +264,30 @@ class Function:
         t = Tensor._from_op(out, ctx)
         ctx._output = out
         return t
+
+
+def _saved_as_arrays(ctx, args, arrays, out):
+    """After a Tensor forward: the output as an array, and what it saved as the arrays the
+    rest of the machinery tells apart (an input Tensor as that input's array, the returned
+    Tensor as the output array, any other Tensor as its array: an intermediate)."""
+    out_array = out._array if isinstance(out, Tensor) else np.asarray(out)
+    saved = []
+    for item in ctx._saved:
+        if isinstance(item, Tensor):
+            position = next((i for i, a in enumerate(args) if a is item), None)
+            item = arrays[position] if position is not None else \
+                out_array if item is out else item._array
+        saved.append(item)
+    ctx._saved = tuple(saved)
+    return out_array
+
+
+class ArrayFunction(Function):
+    """A Function whose ``forward`` receives the inputs' numpy arrays (numbers and other
+    arguments as given) and returns an array: the fast kernels of every built-in op in
+    ``minigrad/ops/``. ``backward`` works on Tensors, as for any Function."""
+
+    forward_on_arrays = True
 
 
 class _NeedsNothing:
@@ -285,7 +322,7 @@ def once_differentiable(backward):
     return wrapper
 
 
-class _NotDifferentiable(Function):
+class _NotDifferentiable(ArrayFunction):
     """Stands for a gradient computed outside autograd; its backward is an error."""
 
     @staticmethod

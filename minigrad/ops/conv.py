@@ -29,7 +29,7 @@ Its measurements and the alternatives that were tried are in ``benchmarks/README
 """
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.function import ArrayFunction
 
 
 # ---- shared helpers --------------------------------------------------------------------------
@@ -157,7 +157,7 @@ def avg_pool_reference(x, kernel, stride, padding):
 
 
 # ---- convolution as Functions: the same three kernels, tuned (conv_fast.py) -----------------
-class ConvNd(Function):
+class ConvNd(ArrayFunction):
     """N-d convolution (cross-correlation, as in every DL framework): ``conv_forward``.
 
     Its input gradient is a transposed convolution of the output gradient with the same
@@ -185,7 +185,7 @@ class ConvNd(Function):
         return gx, gw, gb
 
 
-class ConvTransposeNd(Function):
+class ConvTransposeNd(ArrayFunction):
     """Transposed convolution of ``g`` (N, O, *in) with ``weight`` (O, C/G, *kernel) into an
     output of spatial size ``size``: the adjoint of ``ConvNd`` in its input, so
     ``<conv_transpose(g, w), h> = <g, conv(h, w)>``. Hence its gradients: w.r.t. ``g`` a
@@ -208,7 +208,7 @@ class ConvTransposeNd(Function):
         return gg, gw
 
 
-class ConvWeightNd(Function):
+class ConvWeightNd(ArrayFunction):
     """The convolution's weight gradient as a function of the input ``x`` and the output
     gradient ``g``: bilinear, with ``<conv_weight(x, g), H> = <g, conv(x, H)>``. Hence its
     gradients: w.r.t. ``x`` a transposed convolution of g with H, w.r.t. ``g`` a
@@ -231,7 +231,7 @@ class ConvWeightNd(Function):
 
 
 # ---- pooling ---------------------------------------------------------------------------------
-class MaxPoolNd(Function):
+class MaxPoolNd(ArrayFunction):
     """Max over each window, per channel. Padding counts as -inf (never the maximum).
 
     Forward is an elementwise ``np.maximum`` over the taps (one strided view per kernel
@@ -302,7 +302,7 @@ def max_pool_indices(x, kernel, stride, padding, dilation, ceil_mode=False):
     return flat
 
 
-class MaxPoolScatter(Function):
+class MaxPoolScatter(ArrayFunction):
     """Each output gradient written into the input element that won its window: zeros of
     the input's shape elsewhere."""
 
@@ -325,7 +325,7 @@ class MaxPoolScatter(Function):
         return MaxPoolGather.apply(h, ctx.winner, ctx.args)
 
 
-class MaxPoolGather(Function):
+class MaxPoolGather(ArrayFunction):
     """Per output position, the element of ``h`` (input-shaped) at the window's winner: the
     adjoint of ``MaxPoolScatter``, and so its gradient and its gradient's gradient."""
 
@@ -344,7 +344,7 @@ class MaxPoolGather(Function):
         return MaxPoolScatter.apply(grad, ctx.winner, ctx.args)
 
 
-class AvgPoolNd(Function):
+class AvgPoolNd(ArrayFunction):
     """Mean over each window, per channel: the sum of the taps divided by the window size.
 
     The divisor follows PyTorch: with ``count_include_pad=True`` (the default) padded zeros
@@ -379,7 +379,7 @@ class AvgPoolNd(Function):
         return AvgPoolSpread.apply(grad, ctx.divisor, ctx.args, ctx.pool)
 
 
-class AvgPoolSpread(Function):
+class AvgPoolSpread(ArrayFunction):
     """``grad / divisor`` added into every element of each window: the gradient of average
     pooling. Its own gradient is average pooling with the same settings (``pool``)."""
 
@@ -424,7 +424,7 @@ def _avg_divisor(x_shape, kernel, stride, padding, out_shape, count_include_pad,
     return divisor
 
 
-class AdaptiveAvgPoolNd(Function):
+class AdaptiveAvgPoolNd(ArrayFunction):
     """Average over ``output_size`` bins per axis, bin i covering input positions
     ``floor(i·L/out)`` to ``ceil((i+1)·L/out)`` (PyTorch's bins, which may overlap).
 
@@ -446,7 +446,7 @@ class AdaptiveAvgPoolNd(Function):
         return AdaptiveAvgPoolBackward.apply(grad, ctx.mats, ctx.output_size)
 
 
-class AdaptiveAvgPoolBackward(Function):
+class AdaptiveAvgPoolBackward(ArrayFunction):
     """The transposed bin matrices applied to ``grad``: the gradient of adaptive pooling."""
 
     @staticmethod

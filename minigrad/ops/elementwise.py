@@ -7,7 +7,7 @@ constants: the derivative of a mask is zero wherever it is defined.
 """
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.function import ArrayFunction
 
 
 def unbroadcast(grad, shape):
@@ -47,7 +47,7 @@ def masked(grad, mask):
     return Mul.apply(grad, mask)
 
 
-class Add(Function):
+class Add(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = _shape(a), _shape(b)
@@ -59,7 +59,7 @@ class Add(Function):
         return unbroadcast(grad, sa), unbroadcast(grad, sb)
 
 
-class Sub(Function):
+class Sub(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = _shape(a), _shape(b)
@@ -71,7 +71,7 @@ class Sub(Function):
         return unbroadcast(grad, sa), unbroadcast(-grad, sb) if ctx.needs_input_grad[1] else None
 
 
-class Mul(Function):
+class Mul(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -85,7 +85,7 @@ class Mul(Function):
         return ga, gb
 
 
-class Div(Function):
+class Div(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -99,7 +99,7 @@ class Div(Function):
         return ga, gb
 
 
-class Pow(Function):
+class Pow(ArrayFunction):
     """``a ** b``; d/da = b·a^(b-1), d/db = a^b·log(a) (defined for a > 0)."""
 
     @staticmethod
@@ -135,7 +135,7 @@ def _log(a):
     return a.log() if hasattr(a, "log") else np.log(a)
 
 
-class Remainder(Function):
+class Remainder(ArrayFunction):
     """``a % b`` with the sign of ``b`` (Python's and PyTorch's ``remainder``):
     a - floor(a/b)·b, so d/da = 1 and d/db = -floor(a/b)."""
 
@@ -154,7 +154,7 @@ class Remainder(Function):
         return ga, gb
 
 
-class FloorDivide(Function):
+class FloorDivide(ArrayFunction):
     """``a // b``, rounded down. Its derivative is zero wherever it exists; PyTorch does not
     define one, and neither does minigrad: differentiating through it is an error, not a
     silent zero."""
@@ -169,7 +169,7 @@ class FloorDivide(Function):
                            "PyTorch); detach() its inputs, or use torch-style floor(a / b)")
 
 
-class Neg(Function):
+class Neg(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
         return np.negative(a)
@@ -179,7 +179,7 @@ class Neg(Function):
         return -grad
 
 
-class Exp(Function):
+class Exp(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
         out = np.exp(a)
@@ -192,7 +192,7 @@ class Exp(Function):
         return grad * out
 
 
-class Log(Function):
+class Log(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -204,7 +204,7 @@ class Log(Function):
         return grad / a
 
 
-class Sqrt(Function):
+class Sqrt(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
         out = np.sqrt(a)
@@ -217,7 +217,7 @@ class Sqrt(Function):
         return grad / (2 * out)
 
 
-class Sin(Function):
+class Sin(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -229,7 +229,7 @@ class Sin(Function):
         return grad * a.cos()
 
 
-class Cos(Function):
+class Cos(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -241,7 +241,7 @@ class Cos(Function):
         return -grad * a.sin()
 
 
-class Tan(Function):
+class Tan(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
         out = np.tan(a)
@@ -254,7 +254,7 @@ class Tan(Function):
         return grad * (1 + out * out)
 
 
-class Abs(Function):
+class Abs(ArrayFunction):
     """The gradient at 0 is 0, as ``sign(0) = 0`` (PyTorch does the same)."""
 
     @staticmethod
@@ -268,7 +268,7 @@ class Abs(Function):
         return masked(grad, ctx.sign)
 
 
-class ReLU(Function):
+class ReLU(ArrayFunction):
     """max(x, 0); the gradient at exactly 0 is 0, as in PyTorch."""
 
     @staticmethod
@@ -285,7 +285,7 @@ class ReLU(Function):
         return masked(grad, ~(out.numpy() <= 0))
 
 
-class Sigmoid(Function):
+class Sigmoid(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
         # split by sign so exp never overflows
@@ -300,7 +300,7 @@ class Sigmoid(Function):
         return grad * out * (1 - out)
 
 
-class Tanh(Function):
+class Tanh(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
         out = np.tanh(a)
@@ -313,7 +313,7 @@ class Tanh(Function):
         return grad * (1 - out * out)
 
 
-class Softplus(Function):
+class Softplus(ArrayFunction):
     """log(1 + exp(x)), computed without overflow; d/dx = sigmoid(x) (0.5 at 0)."""
 
     @staticmethod
@@ -327,7 +327,7 @@ class Softplus(Function):
         return grad * a.sigmoid()
 
 
-class Erf(Function):
+class Erf(ArrayFunction):
     """The error function ``2/sqrt(pi) * integral of exp(-t²) from 0 to x`` (``erf_array``);
     d/dx = 2/sqrt(pi) · exp(-x²)."""
 
@@ -403,7 +403,7 @@ def _exp_minus_square(z):
     return np.exp(-head * head) * np.exp(-(z - head) * (z + head))
 
 
-class Clamp(Function):
+class Clamp(ArrayFunction):
     """Clip to [min, max]; the gradient flows where the input was inside the range
     (boundaries included, as in PyTorch)."""
 
@@ -425,7 +425,7 @@ class Clamp(Function):
         return masked(grad, ctx.inside)
 
 
-class Cast(Function):
+class Cast(ArrayFunction):
     """Change dtype; the gradient is cast back to the input's dtype."""
 
     @staticmethod

@@ -1,23 +1,24 @@
 """Loss functions fused into single ops, for numerical stability and speed."""
 import numpy as np
 
-from ..autograd.function import Function, rebuilt
+from ..autograd.function import ArrayFunction, rebuilt
 
 
-class CrossEntropy(Function):
+class CrossEntropy(ArrayFunction):
     """log_softmax followed by the negative log-likelihood of the target class, as one op.
 
     logits: (N, C) or (N, C, d1, ...); target: integer class indices (N,) or (N, d1, ...).
     The gradient w.r.t. the logits is (softmax - smoothed one-hot) / N for reduction='mean'.
-    Targets equal to ``ignore_index`` contribute nothing (and are not counted in the mean).
+    Targets equal to ``ignore_index`` contribute nothing (and are not counted in the mean;
+    with no target left the mean is NaN, as in PyTorch, and the gradient 0).
     """
 
     @staticmethod
     def forward(ctx, logits, target, reduction="mean", label_smoothing=0.0, ignore_index=-100):
         C = logits.shape[1]
         # move classes last: (M, C)
-        z = np.moveaxis(logits, 1, -1).reshape(-1, C)
         t = target.reshape(-1)
+        z = np.moveaxis(logits, 1, -1).reshape(t.size, C)
         valid = t != ignore_index
         t_safe = np.where(valid, t, 0)
         if valid.any() and (t_safe.min() < 0 or t_safe.max() >= C):
@@ -33,8 +34,8 @@ class CrossEntropy(Function):
         ctx.save_for_backward(logits)
         ctx.logp, ctx.target, ctx.valid = logp, t_safe, valid
         ctx.reduction, ctx.smoothing, ctx.count = reduction, label_smoothing, count
-        if reduction == "mean":
-            return np.asarray(nll.sum() / max(count, 1), dtype=logits.dtype)
+        if reduction == "mean":     # over no valid target: NaN, as PyTorch
+            return np.asarray(nll.sum() / count if count else np.nan, dtype=logits.dtype)
         if reduction == "sum":
             return np.asarray(nll.sum(), dtype=logits.dtype)
         return nll.reshape(target.shape)
@@ -67,7 +68,7 @@ class CrossEntropy(Function):
         return g, None
 
 
-class BinaryCrossEntropy(Function):
+class BinaryCrossEntropy(ArrayFunction):
     """Elementwise ``-(t·log(x) + (1-t)·log(1-x))`` of probabilities ``x`` against targets
     ``t``, each log clamped to >= -100 as in PyTorch (so x = 0 or 1 gives a finite loss).
 

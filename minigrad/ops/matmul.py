@@ -1,18 +1,22 @@
 """Matrix product with numpy's ``matmul`` rules: 1-D, 2-D and batched (broadcast) operands."""
+import math
+
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.function import ArrayFunction
 from .elementwise import unbroadcast
 from .movement import Permute
 
 
-class MatMul(Function):
+class MatMul(ArrayFunction):
     """``a @ b``. For C = A·B the gradients are dA = dC·Bᵀ and dB = Aᵀ·dC; a 1-D operand is
     treated as a row (left) or column (right) vector, and broadcast batch dims are summed back."""
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        if getattr(a, "dtype", None) != getattr(b, "dtype", None) or a.dtype.kind == "b":
+            _check_dtypes(a, b)
         try:
             return np.matmul(a, b)
         except ValueError:    # say which rule the shapes broke (checked only on failure)
@@ -45,7 +49,22 @@ class MatMul(Function):
         return ga, gb
 
 
-class Linear(Function):
+def _check_dtypes(a, b):
+    """The operands of a product must have one dtype, as in PyTorch ("expected m1 and m2
+    to have the same dtype"): numpy would promote float32 @ float64 (or @ int64) to
+    float64 silently. Bool products are not supported (PyTorch: not implemented)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        raise ValueError("matmul: both operands need at least 1 dim, "
+                         f"got shapes {np.shape(a)} and {np.shape(b)}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got "
+                           f"{a.dtype} and {b.dtype} (PyTorch raises too); convert one of "
+                           f"them, e.g. x.to(y.dtype)")
+    raise TypeError("matmul: bool operands are not supported (PyTorch: not implemented); "
+                    "convert them first, e.g. x.float()")
+
+
+class Linear(ArrayFunction):
     """``x @ weightᵀ + bias`` as one op (PyTorch's ``F.linear``): one BLAS product forward,
     two backward, and no separate transpose/add nodes in the graph.
     x: (..., in), weight: (out, in), bias: (out,) or None."""
@@ -64,9 +83,12 @@ class Linear(Function):
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
             gx = MatMul.apply(grad, weight)                      # (..., out) @ (out, in)
-        g2 = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])   # (M, out)
+        # (M, out) and (M, in), M the product of the batch dims: given, not inferred (-1),
+        # so that empty batches and in/out_features = 0 work too
+        M = math.prod(x.shape[:-1])
+        g2 = grad if grad.ndim == 2 else grad.reshape(M, grad.shape[-1])
         if ctx.needs_input_grad[1]:
-            x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])           # (M, in)
+            x2 = x if x.ndim == 2 else x.reshape(M, x.shape[-1])
             gw = MatMul.apply(Permute.apply(g2, (1, 0)), x2)     # (out, M) @ (M, in)
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             gb = g2.sum(dim=0)

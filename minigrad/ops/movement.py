@@ -4,11 +4,11 @@ took it from, with an op of the same family (a scatter's gradient is the matchin
 so every gradient here is differentiable again."""
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.function import ArrayFunction
 from .elementwise import broadcasting, unbroadcast, masked
 
 
-class Reshape(Function):
+class Reshape(ArrayFunction):
     @staticmethod
     def forward(ctx, a, shape):
         ctx.in_shape = a.shape
@@ -23,7 +23,7 @@ class Reshape(Function):
         return Reshape.apply(grad, ctx.in_shape)
 
 
-class Permute(Function):
+class Permute(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dims):
         ctx.dims = dims
@@ -34,7 +34,7 @@ class Permute(Function):
         return Permute.apply(grad, tuple(int(d) for d in np.argsort(ctx.dims)))
 
 
-class Expand(Function):
+class Expand(ArrayFunction):
     """Broadcast to ``shape`` without copying; backward sums over the stretched dims."""
 
     @staticmethod
@@ -58,7 +58,7 @@ def _is_advanced(index):
     return any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype != bool for i in items)
 
 
-class Index(Function):
+class Index(ArrayFunction):
     """``x[index]`` with numpy's rules: slices, ints, None, Ellipsis, integer arrays and
     boolean masks. With integer arrays an element can be picked several times; the
     backward then adds all their gradients (``np.add.at``)."""
@@ -77,7 +77,7 @@ class Index(Function):
         return IndexBackward.apply(grad, ctx.index, ctx.in_shape)
 
 
-class IndexBackward(Function):
+class IndexBackward(ArrayFunction):
     """Zeros of ``shape`` with ``g`` put (added, for repeated integer-array picks) at
     ``index``: the gradient of ``x[index]``. Its own gradient is ``grad[index]``."""
 
@@ -96,7 +96,7 @@ class IndexBackward(Function):
         return Index.apply(grad, ctx.index)
 
 
-class IndexPut(Function):
+class IndexPut(ArrayFunction):
     """``a`` with ``a[index]`` replaced by ``value`` (broadcast), out of place: what
     ``t[index] = value`` records. The gradient goes to ``value`` from the positions it
     was written to, and to ``a`` from all the others."""
@@ -131,7 +131,7 @@ class IndexPut(Function):
         return ga, gv
 
 
-class Pad(Function):
+class Pad(ArrayFunction):
     """Constant padding with PyTorch's ``F.pad`` convention: ``pad`` lists (before, after)
     pairs starting from the *last* dim. Negative padding (cropping) is not supported."""
 
@@ -153,7 +153,7 @@ class Pad(Function):
         return Index.apply(grad, ctx.slices)
 
 
-class Cat(Function):
+class Cat(ArrayFunction):
     @staticmethod
     def forward(ctx, *arrays, dim=0):
         ndim = np.ndim(arrays[0])
@@ -177,7 +177,7 @@ class Cat(Function):
                      for e, n in zip(ends, ctx.sizes))
 
 
-class Stack(Function):
+class Stack(ArrayFunction):
     @staticmethod
     def forward(ctx, *arrays, dim=0):
         ndim = np.ndim(arrays[0]) + 1
@@ -196,7 +196,7 @@ class Stack(Function):
         return tuple(Index.apply(grad, before + (i,)) for i in range(grad.shape[ctx.dim]))
 
 
-class Where(Function):
+class Where(ArrayFunction):
     """``where(cond, a, b)``: a where cond is true, else b; the gradient follows the choice."""
 
     @staticmethod

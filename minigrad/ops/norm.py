@@ -18,10 +18,10 @@ and σ² are fixed running estimates, those terms vanish, and dL/dx = weight · 
 """
 import numpy as np
 
-from ..autograd.function import Function, rebuilt
+from ..autograd.function import ArrayFunction, rebuilt
 
 
-class BatchNorm(Function):
+class BatchNorm(ArrayFunction):
     """``BatchNorm.apply(x, weight, bias, running_mean=..., running_var=..., training=...,
     momentum=0.1, eps=1e-5)``; ``weight``/``bias`` (C,) may be None (no affine transform).
 

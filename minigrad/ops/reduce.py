@@ -7,8 +7,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..autograd.function import Function, rebuilt
-from ..tensor import _norm_dim, _norm_dims
+from ..autograd.function import ArrayFunction, rebuilt
+from ..tensor import _norm_dims
 
 
 def _axes(dim, ndim):
@@ -26,7 +26,7 @@ def _expand_back(grad, axes, keepdim, shape):
     return grad.expand(shape)
 
 
-class Sum(Function):
+class Sum(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         ctx.axes, ctx.keepdim, ctx.shape = _axes(dim, a.ndim), keepdim, a.shape
@@ -37,7 +37,7 @@ class Sum(Function):
         return _expand_back(grad, ctx.axes, ctx.keepdim, ctx.shape)
 
 
-class Mean(Function):
+class Mean(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         ctx.axes, ctx.keepdim, ctx.shape = _axes(dim, a.ndim), keepdim, a.shape
@@ -49,7 +49,7 @@ class Mean(Function):
         return _expand_back(grad / ctx.count, ctx.axes, ctx.keepdim, ctx.shape)
 
 
-class Var(Function):
+class Var(ArrayFunction):
     """Variance with ``correction`` (1 = unbiased, PyTorch's default; 0 = population)."""
 
     @staticmethod
@@ -77,7 +77,7 @@ class Var(Function):
         return g * Var._centred(ctx) * scale
 
 
-class Std(Function):
+class Std(ArrayFunction):
     """sqrt(var) as one op so that where the std is 0 (a constant slice), whose derivative does
     not exist, the gradient is 0 as in PyTorch rather than the 0/0 = nan of ``var().sqrt()``."""
 
@@ -96,7 +96,7 @@ class Std(Function):
         return _expand_back(g, ctx.axes, ctx.keepdim, ctx.centred.shape) * Var._centred(ctx)
 
 
-class MaxMin(Function):
+class MaxMin(ArrayFunction):
     """max or min over ``dim`` (an int or None). With ``dim`` the gradient goes to exactly
     one element per reduced slice -- the first extreme one -- as PyTorch's ``max(dim)`` does,
     so ties do not multiply the gradient. Over all elements (``dim=None``) PyTorch splits the
@@ -130,7 +130,7 @@ class MaxMin(Function):
         return PutAlong.apply(g, ctx.index, ctx.dim, ctx.shape)
 
 
-class Cumsum(Function):
+class Cumsum(ArrayFunction):
     """Running sum along ``dim``; the gradient is the running sum of the gradient taken
     from the other end."""
 
@@ -144,7 +144,7 @@ class Cumsum(Function):
         return grad.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim)
 
 
-class TakeAlong(Function):
+class TakeAlong(ArrayFunction):
     """``np.take_along_axis(a, index, axis)``: pick one element per slice; the gradient goes
     back to the picked elements (``PutAlong``)."""
 
@@ -158,7 +158,7 @@ class TakeAlong(Function):
         return PutAlong.apply(grad, ctx.index, ctx.axis, ctx.shape)
 
 
-class PutAlong(Function):
+class PutAlong(ArrayFunction):
     """Zeros of ``shape`` with ``g`` written at ``index`` along ``axis`` (one index per
     slice, as argmax gives); its gradient picks those elements again (``TakeAlong``)."""
 
@@ -179,7 +179,7 @@ SortResult = namedtuple("SortResult", ["values", "indices"])
 TopkResult = namedtuple("TopkResult", ["values", "indices"])
 
 
-class Norm(Function):
+class Norm(ArrayFunction):
     """The 2-norm over ``dim``: sqrt(sum x²), as one op so that at a zero vector, where the
     derivative does not exist, the gradient is 0 as in PyTorch (not the 0/0 of a sqrt)."""
 
@@ -218,7 +218,7 @@ def _softmax_axis(dim, ndim):
     return axes[0] if axes else None
 
 
-class Softmax(Function):
+class Softmax(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dim):
         axis = _softmax_axis(dim, a.ndim)
@@ -235,7 +235,7 @@ class Softmax(Function):
         return out * (grad - (grad * out).sum(dim=ctx.axis, keepdim=True))
 
 
-class LogSoftmax(Function):
+class LogSoftmax(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dim):
         axis = _softmax_axis(dim, a.ndim)

@@ -8,7 +8,7 @@ graph walk goes by, which is what the three small Functions below do.
 """
 import numpy as np
 
-from ...autograd import Function
+from ...autograd.function import ArrayFunction
 from ...autograd.function import mark_not_differentiable
 from ...tensor import Tensor
 
@@ -122,7 +122,7 @@ class _BackwardHookCall:
         return tuple(out)
 
 
-class _HookGate(Function):
+class _HookGate(ArrayFunction):
     """All tapped inputs in, one dummy scalar out; its backward calls the hooks."""
 
     @staticmethod
@@ -135,7 +135,7 @@ class _HookGate(Function):
         return ctx.call.run_hooks(depends_on=(grad,) + ctx.inputs)
 
 
-class _InputTap(Function):
+class _InputTap(ArrayFunction):
     """Identity on ``x`` (given as an array) that hangs on the gate; backward records dL/dx
     (a Tensor) and hands the gate a constant zero."""
 
@@ -150,7 +150,7 @@ class _InputTap(Function):
         return Tensor._from_op(np.zeros((), dtype=ctx.inputs[0].dtype), None), None
 
 
-class _OutputTap(Function):
+class _OutputTap(ArrayFunction):
     """Identity on one output; backward records grad_output (and, when no input is tapped,
     calls the hooks once every output's gradient is in)."""
 
