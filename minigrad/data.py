@@ -184,6 +184,9 @@ class RandomSampler(_ArraySampler):
         _random.numpy_generator("RandomSampler", generator)     # checks its type
         self.data_source, self.replacement = data_source, replacement
         self._num_samples, self.generator = num_samples, generator
+        if self.num_samples <= 0:         # an empty dataset, as PyTorch checks
+            raise ValueError(f"RandomSampler: num_samples should be a positive integer value, "
+                             f"but got num_samples={self.num_samples} (the dataset is empty)")
 
     @property
     def num_samples(self):
@@ -191,6 +194,8 @@ class RandomSampler(_ArraySampler):
 
     def _draw(self):
         n, k = len(self.data_source), self.num_samples
+        if n == 0:
+            raise ValueError(f"RandomSampler: cannot draw {k} samples from an empty dataset")
         rng = _random.numpy_generator("RandomSampler", self.generator)
         if self.replacement:
             return rng.integers(0, n, size=k)
@@ -298,9 +303,18 @@ def default_collate(samples):
     """Stack a list of samples into a batch, recursing into tuples, lists, namedtuples and
     dicts, as PyTorch's ``default_collate``: Tensors and arrays are stacked along a new
     first dimension; Python ints become an int64 Tensor, floats a float32 Tensor (PyTorch
-    makes float64: minigrad's default float is float32 everywhere), bools a bool Tensor.
-    Anything else (e.g. strings) stays a list."""
+    makes float64: minigrad's default float is float32 everywhere), bools a bool Tensor;
+    strings stay a list. Anything else (None, other objects), an empty batch, or samples of
+    different kinds, shapes or keys is an error, as in PyTorch."""
+    if len(samples) == 0:
+        raise ValueError("default_collate: got an empty batch (no samples to stack)")
     first = samples[0]
+    kind = _collate_kind(first)
+    for i, s in enumerate(samples):
+        if _collate_kind(s) != kind:
+            raise TypeError(f"default_collate: the samples of a batch must be of one kind to "
+                            f"be collated, got sample 0 of type {type(first).__name__} and "
+                            f"sample {i} of type {type(s).__name__}; pass a collate_fn")
     if isinstance(first, (Tensor, np.ndarray, np.generic)):
         arrays = [s._array if isinstance(s, Tensor) else np.asarray(s) for s in samples]
         shapes = {a.shape for a in arrays}
@@ -318,6 +332,11 @@ def default_collate(samples):
     if isinstance(first, float):
         return Tensor._from_op(np.array(samples, dtype=np.float32), None)
     if isinstance(first, Mapping):
+        for i, s in enumerate(samples):
+            if s.keys() != first.keys():
+                raise RuntimeError(f"default_collate: each sample in a batch must have the same "
+                                   f"keys, got {sorted(map(str, first))} in sample 0 and "
+                                   f"{sorted(map(str, s))} in sample {i}")
         return {key: default_collate([s[key] for s in samples]) for key in first}
     if isinstance(first, (tuple, list)):
         if any(len(s) != len(first) for s in samples):
@@ -327,7 +346,23 @@ def default_collate(samples):
         if hasattr(first, "_fields"):                 # a namedtuple keeps its type
             return type(first)(*fields)
         return tuple(fields) if isinstance(first, tuple) else fields
-    return list(samples)
+    if isinstance(first, (str, bytes)):
+        return list(samples)
+    raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, "
+                    f"dicts, lists or strings; found {type(first).__name__}; pass a collate_fn")
+
+
+def _collate_kind(sample):
+    """What ``default_collate`` does with a sample: samples of a batch must agree."""
+    if isinstance(sample, (Tensor, np.ndarray, np.generic)):
+        return "array"
+    if isinstance(sample, (bool, int, float)):     # PyTorch stacks numbers of mixed types too
+        return "number"
+    if isinstance(sample, Mapping):
+        return "mapping"
+    if isinstance(sample, (tuple, list)):
+        return "sequence"
+    return type(sample)
 
 
 def _as_batch(batch):

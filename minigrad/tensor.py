@@ -524,25 +524,25 @@ class Tensor:
     neg = __neg__
 
     def exp(self):
-        return ops.elementwise.Exp.apply(self)
+        return ops.elementwise.Exp.apply(self._floating("exp"))
 
     def log(self):
-        return ops.elementwise.Log.apply(self)
+        return ops.elementwise.Log.apply(self._floating("log"))
 
     def sqrt(self):
-        return ops.elementwise.Sqrt.apply(self)
+        return ops.elementwise.Sqrt.apply(self._floating("sqrt"))
 
     def sin(self):
-        return ops.elementwise.Sin.apply(self)
+        return ops.elementwise.Sin.apply(self._floating("sin"))
 
     def tan(self):
-        return ops.elementwise.Tan.apply(self)
+        return ops.elementwise.Tan.apply(self._floating("tan"))
 
     def erf(self):
-        return ops.elementwise.Erf.apply(self)
+        return ops.elementwise.Erf.apply(self._floating("erf"))
 
     def cos(self):
-        return ops.elementwise.Cos.apply(self)
+        return ops.elementwise.Cos.apply(self._floating("cos"))
 
     def abs(self):
         return ops.elementwise.Abs.apply(self)
@@ -551,10 +551,10 @@ class Tensor:
         return ops.elementwise.ReLU.apply(self)
 
     def sigmoid(self):
-        return ops.elementwise.Sigmoid.apply(self)
+        return ops.elementwise.Sigmoid.apply(self._floating("sigmoid"))
 
     def tanh(self):
-        return ops.elementwise.Tanh.apply(self)
+        return ops.elementwise.Tanh.apply(self._floating("tanh"))
 
     def clamp(self, min=None, max=None):
         return ops.elementwise.Clamp.apply(self, min=min, max=max)
@@ -566,6 +566,9 @@ class Tensor:
         return ops.reduce.Sum.apply(self, dim=dim, keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False):
+        if self._array.dtype.kind != "f":
+            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be a "
+                               f"floating point dtype, got {self.dtype} (use t.float().mean())")
         return ops.reduce.Mean.apply(self, dim=dim, keepdim=keepdim)
 
     def var(self, dim=None, keepdim=False, unbiased=True, correction=None):
@@ -595,11 +598,27 @@ class Tensor:
 
     def softmax(self, dim):
         _norm_dim(dim, self.ndim)
-        return ops.reduce.Softmax.apply(self, dim=dim)
+        self._float_only("softmax")
+        return ops.reduce.Softmax.apply(self, dim=dim) if self._array.size else self
 
     def log_softmax(self, dim):
         _norm_dim(dim, self.ndim)
-        return ops.reduce.LogSoftmax.apply(self, dim=dim)
+        self._float_only("log_softmax")
+        return ops.reduce.LogSoftmax.apply(self, dim=dim) if self._array.size else self
+
+    def _floating(self, name):
+        """Integer and bool inputs of a floating-point function are promoted to the default
+        float dtype (float32), as PyTorch does; complex is refused."""
+        kind = self._array.dtype.kind
+        if kind in "iub":
+            return self.to(DEFAULT_DTYPE)
+        if kind != "f":
+            raise TypeError(f"{name}: not implemented for dtype {self.dtype}")
+        return self
+
+    def _float_only(self, name):
+        if self._array.dtype.kind != "f":
+            raise TypeError(f"{name}: expected a floating point tensor, got dtype {self.dtype}")
 
     # shape and movement
     def reshape(self, *shape):

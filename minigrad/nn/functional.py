@@ -13,12 +13,20 @@ from ..functional import where as _where
 from ..ops import elementwise as _elementwise
 from ..ops import loss as _loss
 from ..ops import matmul as _matmul
-from ..tensor import Tensor
+from ..tensor import Tensor, _norm_dim
 
 
-def _check_tensor(name, x):
+def _check_tensor(name, x, arg="input"):
     if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: expected a minigrad Tensor, got {type(x).__name__}")
+        raise TypeError(f"{name}: expected a minigrad Tensor, got {type(x).__name__} for "
+                        f"argument '{arg}'")
+
+
+def _check_finite(name, what, value):
+    """A layer's number (slope, alpha, beta...): real and finite. PyTorch takes a NaN and
+    silently computes NaN outputs; minigrad names it instead."""
+    if not _is_real(value) or not -math.inf < value < math.inf:
+        raise ValueError(f"{name}: {what} must be a finite number, got {value!r}")
 
 
 def _check_reduction(name, reduction):
@@ -44,10 +52,13 @@ def _reduce(loss, reduction):
     return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
 
 
-def _check_float(name, x):
-    _check_tensor(name, x)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"{name}: expected a floating point input, got dtype {x.dtype}")
+def _check_float(name, x, arg="input"):
+    """``x`` a Tensor of a floating dtype (PyTorch: int, bool and complex inputs of the
+    float-only kernels are "not implemented"), else a TypeError naming ``name``."""
+    _check_tensor(name, x, arg)
+    if x._array.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating point {arg}, got dtype {x.dtype}; "
+                        f"convert it first, e.g. {arg}.float()")
 
 
 # ---- activations -----------------------------------------------------------------------------
@@ -55,7 +66,14 @@ def _check_float(name, x):
 # (``relu_``, ``mul_``, ``copy_``), so PyTorch's rules apply: an error on a leaf that requires
 # grad, a recorded op (the tensor takes on the new history) when autograd is on.
 def relu(input, inplace=False):
-    """max(x, 0); the gradient at 0 is 0."""
+    """max(x, 0); the gradient at 0 is 0. Integer input stays integer, bool is an error
+    (as PyTorch)."""
+    if not isinstance(input, Tensor) or input._array.dtype.kind in "bc":
+        _check_tensor("relu", input)
+        if input._array.dtype.kind == "c":
+            raise TypeError("relu: complex inputs are not supported (PyTorch: clamp is not "
+                            "implemented for complex)")
+        raise RuntimeError("relu: Boolean inputs not supported for relu")
     return input.relu_() if inplace else input.relu()
 
 
@@ -63,6 +81,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x where x > 0, else ``negative_slope * x``: the input times a constant mask, so the
     gradient is the mask (``negative_slope`` at 0, as in PyTorch)."""
     _check_float("leaky_relu", input)
+    _check_finite("leaky_relu", "negative_slope", negative_slope)
     mask = np.where(input._array > 0, 1, negative_slope).astype(input.dtype)
     return input.mul_(mask) if inplace else input * mask
 
@@ -70,6 +89,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 def elu(input, alpha=1.0, inplace=False):
     """x where x > 0, else ``alpha * (exp(x) - 1)`` (the gradient at 0 is ``alpha``)."""
     _check_float("elu", input)
+    _check_finite("elu", "alpha", alpha)
     out = _where(input > 0, input, (input.clamp(max=0).exp() - 1) * alpha)
     return input.copy_(out) if inplace else out
 
@@ -96,6 +116,11 @@ def gelu(input, approximate="none"):
 def softplus(input, beta=1.0, threshold=20.0):
     """``log(1 + exp(beta * x)) / beta``, and x itself where ``beta * x > threshold``."""
     _check_float("softplus", input)
+    _check_finite("softplus", "beta", beta)
+    if beta == 0:
+        raise ValueError("softplus: beta must be non-zero (log(1 + exp(0 * x)) / 0 is inf)")
+    if not _is_real(threshold) or threshold != threshold:
+        raise ValueError(f"softplus: threshold must be a number, got {threshold!r}")
     z = input * beta if beta != 1 else input
     out = _elementwise.Softplus.apply(z)
     if beta != 1:
@@ -104,8 +129,11 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def erf(input):
-    """The error function, elementwise (``torch.erf``; the Function is ``ops.elementwise.Erf``)."""
-    _check_float("erf", input)
+    """The error function, elementwise (``torch.erf``; the Function is ``ops.elementwise.Erf``);
+    integer and bool input give float32, as in PyTorch."""
+    input = _as_float("erf", input)
+    if input._array.dtype.kind == "c":
+        _check_float("erf", input)
     return _elementwise.Erf.apply(input)
 
 
@@ -121,12 +149,26 @@ def elu_(input, alpha=1.0):
     return elu(input, alpha, inplace=True)
 
 
+def _as_float(name, input):
+    """``input`` checked to be a Tensor; integer and bool input cast to float32, as
+    PyTorch's float-valued elementwise functions (``sigmoid``, ``tanh``) compute it."""
+    if not isinstance(input, Tensor):
+        _check_tensor(name, input)
+    return input if input._array.dtype.kind in "fc" else input.to(np.float32)
+
+
 def sigmoid(input):
+    """1 / (1 + exp(-x)); integer and bool input give float32, as in PyTorch. Complex input
+    is not supported (PyTorch's is)."""
+    input = _as_float("sigmoid", input)
+    if input._array.dtype.kind == "c":
+        _check_float("sigmoid", input)
     return input.sigmoid()
 
 
 def tanh(input):
-    return input.tanh()
+    """Integer and bool input give float32, as in PyTorch."""
+    return _as_float("tanh", input).tanh()
 
 
 def _softmax_dim(name, ndim, stacklevel):
@@ -141,13 +183,12 @@ def _softmax_dim(name, ndim, stacklevel):
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """exp(x) / sum(exp(x)) along ``dim``; ``dtype`` casts the input first. Without ``dim``:
-    PyTorch's deprecated implicit choice, with a warning."""
+    PyTorch's deprecated implicit choice, with a warning. The input (after ``dtype``) must
+    be floating point, as in PyTorch."""
     _check_tensor("softmax", input)
     if dim is None:
         dim = _softmax_dim("softmax", input.ndim, _stacklevel)
-    if dtype is not None:
-        input = input.to(dtype)
-    return input.softmax(dim)
+    return _softmax("softmax", input, dim, dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
@@ -155,27 +196,120 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     _check_tensor("log_softmax", input)
     if dim is None:
         dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
+    return _softmax("log_softmax", input, dim, dtype, log=True)
+
+
+def _softmax(name, input, dim, dtype=None, log=False):
+    """``softmax``/``log_softmax`` of a Tensor with errors that name the caller (the
+    Softmax and LogSoftmax modules use it too)."""
     if dtype is not None:
         input = input.to(dtype)
-    return input.log_softmax(dim)
+    if input._array.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating point input, got dtype {input.dtype} "
+                        f"(PyTorch: not implemented); pass dtype=mg.float32 or call "
+                        f"input.float() first")
+    try:
+        if not input._array.size:           # numpy has no max of an empty array
+            _norm_dim(dim, input.ndim)
+            return input * 0
+        return input.log_softmax(dim) if log else input.softmax(dim)
+    except (TypeError, IndexError) as e:    # the dim check: say whose dim it is
+        raise type(e)(f"{name}: {e}") from None
 
 
 # ---- linear ----------------------------------------------------------------------------------
 def linear(input, weight, bias=None):
-    """``input @ weight.T + bias`` with weight of shape (out_features, in_features).
-    Mixed float dtypes promote as in numpy (float64 input, float32 weight: float64 out),
-    where PyTorch raises; this lets ``gradcheck`` feed float64 inputs to a float32 layer."""
+    """``input @ weight.T + bias`` with weight of shape (out_features, in_features) (a 1-D
+    weight, without bias, gives ``input @ weight``, as PyTorch). Input, weight and bias
+    must have one dtype, as in PyTorch: cast one of them (e.g. ``x.double()``) to mix
+    precisions."""
     return _linear("linear", input, weight, bias)
 
 
 def _linear(name, input, weight, bias):
-    """``linear`` with errors that name the caller (``nn.Linear`` uses it too)."""
-    _check_tensor(name, input)
-    if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
-        raise ValueError(f"{name}: expected input of shape (..., {weight.shape[1]}), got "
-                         f"{tuple(input.shape)} (weight of shape {tuple(weight.shape)}: "
-                         f"out_features, in_features)")
+    """``linear`` with errors that name the caller (``nn.Linear`` uses it too). The common
+    case costs a few attribute comparisons; anything else goes to ``_linear_checked``."""
+    try:
+        x, w = input._array, weight._array
+        dtype = x.dtype
+        fast = (w.ndim == 2 and x.ndim and x.shape[-1] == w.shape[1] and dtype is w.dtype
+                and dtype is not _BOOL and (bias is None or (
+                    bias._array.dtype is dtype and bias._array.ndim == 1
+                    and len(bias._array) == len(w))))
+    except AttributeError:              # not Tensors: the checks below say which
+        fast = False
+    if fast:
+        return _matmul.Linear.apply(input, weight, bias)
+    return _linear_checked(name, input, weight, bias)
+
+
+_BOOL = np.dtype(np.bool_)
+
+
+def _linear_checked(name, input, weight, bias):
+    """``linear`` off the common path: a clear error, or one of PyTorch's other valid
+    forms (a 1-D weight without bias, a bias that broadcasts to the output)."""
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor) or weight.ndim != 2 \
+            or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        _linear_shape_error(name, input, weight, bias)
+        return input @ weight                 # a 1-D weight without bias, as PyTorch
+    dtype = input._array.dtype
+    if weight._array.dtype != dtype or dtype.kind == "b":
+        _linear_dtype_error(name, input, weight, "weight")
+    if bias is not None:
+        if not isinstance(bias, Tensor):
+            _check_tensor(name, bias, "bias")
+        if bias._array.dtype != dtype:
+            _linear_dtype_error(name, input, bias, "bias")
+        if bias.shape != (weight.shape[0],):
+            return _matmul.Linear.apply(input, weight, None) + _linear_bias(name, input, weight,
+                                                                           bias)
     return _matmul.Linear.apply(input, weight, bias)
+
+
+def _linear_shape_error(name, input, weight, bias):
+    """Raise the error for an operand of ``linear`` of the wrong type or shape; returns
+    only for PyTorch's one other valid case, a 1-D weight without a bias."""
+    _check_tensor(name, input)
+    _check_tensor(name, weight, "weight")
+    if weight.ndim not in (1, 2):
+        raise ValueError(f"{name}: expected a 2-D weight (out_features, in_features), got "
+                         f"weight of shape {tuple(weight.shape)}")
+    if weight.ndim == 1 and bias is not None:
+        raise ValueError(f"{name}: a 1-D weight of shape {tuple(weight.shape)} takes no bias "
+                         "(PyTorch: mat2 must be a matrix); give a 2-D weight (out_features, "
+                         "in_features)")
+    in_features = weight.shape[-1]
+    if input.ndim == 0 or input.shape[-1] != in_features:
+        raise ValueError(f"{name}: expected input of shape (..., {in_features}), got "
+                         f"{tuple(input.shape)} (weight of shape {tuple(weight.shape)}"
+                         + (": out_features, in_features)" if weight.ndim == 2 else ")"))
+    if weight._array.dtype != input._array.dtype or weight._array.dtype.kind == "b":
+        _linear_dtype_error(name, input, weight, "weight")
+
+
+def _linear_dtype_error(name, input, other, what):
+    if input._array.dtype.kind == "b" and other._array.dtype.kind == "b":
+        raise TypeError(f"{name}: bool input and {what} are not supported (PyTorch: not "
+                        "implemented); convert them, e.g. input.float()")
+    raise RuntimeError(f"{name}: expected input and {what} to have the same dtype, but got "
+                       f"{input.dtype} and {what} {other.dtype} (PyTorch raises too); convert "
+                       f"one of them, e.g. input.to({what}.dtype)")
+
+
+def _linear_bias(name, input, weight, bias):
+    """A bias of another shape than (out_features,): PyTorch adds it if it broadcasts to
+    the output (a (1,) or 0-d bias, one per output row...)."""
+    out_shape = tuple(input.shape[:-1]) + (weight.shape[0],)
+    try:
+        if np.broadcast_shapes(tuple(bias.shape), out_shape) == out_shape:
+            return bias
+    except ValueError:
+        pass
+    raise ValueError(f"{name}: bias has shape {tuple(bias.shape)}, expected "
+                     f"({weight.shape[0]},) (out_features) for weight of shape "
+                     f"{tuple(weight.shape)}; it does not broadcast to the output's shape "
+                     f"{out_shape}")
 
 
 # ---- losses ----------------------------------------------------------------------------------
@@ -187,30 +321,95 @@ def _no_class_weight(name, weight):
                                   "pass weight=None")
 
 
+def _is_real(value):
+    """A real number (a Python or numpy int or float), not a bool."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and \
+        not isinstance(value, (bool, np.bool_))
+
+
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
-    """Softmax cross-entropy of logits ``input`` (N, C, ...) against integer class
-    ``target`` (N, ...). Class weights and class-probability targets are not supported
-    (PyTorch allows them)."""
-    _check_tensor("cross_entropy", input)
+    """Softmax cross-entropy of logits ``input`` (N, C, ...), or unbatched (C,), against
+    integer class ``target`` (N, ...), or 0-d: a Tensor (or numpy array) of int64 or uint8,
+    as PyTorch takes. The mean is over the targets not equal to ``ignore_index``: NaN if
+    there are none (an empty batch), as in PyTorch. Class weights and class-probability
+    targets are not supported (PyTorch allows them)."""
     _no_class_weight("cross_entropy", weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    if input.ndim < 2:
-        raise ValueError(f"cross_entropy: input must be (N, C, ...) logits, got shape {input.shape}")
-    t = _class_target("cross_entropy", input, target, (input.shape[0],) + input.shape[2:])
-    _check_reduction("cross_entropy", reduction)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    return _loss.CrossEntropy.apply(input, t, reduction=reduction,
-                                    label_smoothing=label_smoothing, ignore_index=ignore_index)
+    return _cross_entropy("cross_entropy", input, target, reduction, label_smoothing,
+                          ignore_index)
+
+
+def _cross_entropy(name, input, target, reduction, label_smoothing, ignore_index):
+    """``cross_entropy`` with errors that name the caller (``CrossEntropyLoss`` uses it)."""
+    _check_float(name, input)
+    _check_reduction(name, reduction)
+    _check_label_smoothing(name, label_smoothing)
+    _check_ignore_index(name, ignore_index)
+    x, t, unbatched = _class_operands(name, input, target)
+    if x.shape[1] == 0:
+        return _no_classes(name, x, t, reduction, ignore_index, unbatched)
+    out = _loss.CrossEntropy.apply(x, t, reduction=reduction, label_smoothing=label_smoothing,
+                                   ignore_index=ignore_index)
+    return out.reshape(()) if unbatched and reduction == "none" else out
+
+
+def _check_label_smoothing(name, label_smoothing):
+    if not (_is_real(label_smoothing) and 0.0 <= label_smoothing <= 1.0):
+        raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+
+
+def _check_ignore_index(name, ignore_index):
+    if not isinstance(ignore_index, (int, np.integer)) or isinstance(ignore_index, bool):
+        raise TypeError(f"{name}: ignore_index must be an int, got {ignore_index!r}")
+
+
+def _class_operands(name, input, target):
+    """Input (N, C, ...) -- or unbatched (C,), made (1, C) -- and its target's array of
+    class indices, checked; and whether the input was unbatched."""
+    unbatched = input.ndim == 1
+    x = input.unsqueeze(0) if unbatched else input
+    if x.ndim < 2:
+        raise ValueError(f"{name}: input must be (N, C, ...) or unbatched (C,) logits, got "
+                         f"shape {tuple(input.shape)}")
+    expected = () if unbatched else (x.shape[0],) + tuple(x.shape[2:])
+    t = _class_target(name, input, target, expected)
+    return x, (t.reshape(1) if unbatched else t), unbatched
+
+
+def _no_classes(name, x, t, reduction, ignore_index, unbatched):
+    """A classification loss over C = 0 classes, as PyTorch: fine if every target is
+    ignored (or there are none) -- each term is 0, the mean NaN -- else an IndexError."""
+    bad = t[t != ignore_index]
+    if bad.size:
+        raise IndexError(f"{name}: target {bad[0]} is out of range for 0 classes")
+    zero = x.sum(dim=1) * 0                  # zeros of the target's shape, in x's graph
+    if reduction == "mean":
+        return zero.sum() + float("nan")
+    if reduction == "sum":
+        return zero.sum()
+    return zero.reshape(()) if unbatched else zero
 
 
 def _class_target(name, input, target, expected):
-    """The integer class indices of ``target`` as an array, checked to have the shape
-    ``expected`` for ``input``."""
-    t = target._array if isinstance(target, Tensor) else np.asarray(target)
-    if not np.issubdtype(t.dtype, np.integer):
-        raise TypeError(f"{name}: target must hold integer class indices, got dtype {t.dtype}")
+    """The class indices of ``target`` as an array, checked to have the shape ``expected``
+    for ``input``. ``target`` is a Tensor, or a numpy array (minigrad's datasets hand out
+    numpy labels), of int64 or uint8, the dtypes PyTorch takes."""
+    if isinstance(target, Tensor):
+        t = target._array
+    elif isinstance(target, np.ndarray):
+        t = target
+    else:
+        raise TypeError(f"{name}: target must be a Tensor of class indices, got "
+                        f"{type(target).__name__}; wrap it: mg.tensor(target)")
+    if t.dtype != np.int64 and t.dtype != np.uint8:
+        if t.dtype.kind in "iu":
+            raise RuntimeError(f"{name}: expected target dtype to be int64 or uint8 (PyTorch: "
+                               f"Long or Byte), but got {t.dtype}; convert it with "
+                               "target.long()")
+        raise TypeError(f"{name}: target must hold integer class indices, got dtype {t.dtype}"
+                        + ("; class-probability targets are not supported by minigrad"
+                           if t.dtype.kind == "f" else ""))
     if t.shape != tuple(expected):
         raise ValueError(f"{name}: target has shape {t.shape}, expected {tuple(expected)} "
                          f"for input of shape {tuple(input.shape)}")
@@ -219,10 +418,11 @@ def _class_target(name, input, target, expected):
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
-    """Negative log-likelihood: ``input`` (N, C) holds log-probabilities (e.g. from
-    ``log_softmax(x, 1)``), ``target`` (N,) integer classes; ``-input[n, target[n]]``, averaged
-    over the targets not equal to ``ignore_index``. Differs from PyTorch: no class
-    ``weight``, and only (N, C) input (``cross_entropy`` takes (N, C, d1, ...))."""
+    """Negative log-likelihood: ``input`` (N, C, ...) or unbatched (C,) holds
+    log-probabilities (e.g. from ``log_softmax(x, 1)``), ``target`` (N, ...) integer classes
+    (int64 or uint8); ``-input[n, target[n]]``, averaged over the targets not equal to
+    ``ignore_index`` (NaN if there are none, as in PyTorch). Differs from PyTorch: no class
+    ``weight``."""
     _no_class_weight("nll_loss", weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     return _nll_loss("nll_loss", input, target, reduction, ignore_index)
@@ -230,38 +430,81 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 def _nll_loss(name, input, target, reduction, ignore_index):
     """``nll_loss`` with errors that name the caller (``NLLLoss`` uses it too)."""
-    _check_tensor(name, input)
-    if input.ndim != 2:
-        raise ValueError(f"{name}: expected input of shape (N, C), got {tuple(input.shape)}")
-    t = _class_target(name, input, target, input.shape[:1])
+    _check_float(name, input)
     _check_reduction(name, reduction)
+    _check_ignore_index(name, ignore_index)
+    x, t, unbatched = _class_operands(name, input, target)
+    if x.shape[1] == 0:
+        return _no_classes(name, x, t, reduction, ignore_index, unbatched)
+    shape = t.shape
+    if x.ndim > 2:                      # (N, C, d1, ...): classes last, one row per target
+        x = x.permute(0, *range(2, x.ndim), 1).reshape(t.size, x.shape[1])
+        t = t.reshape(-1)
     valid = t != ignore_index
-    C = input.shape[1]
+    C = x.shape[1]
     out_of_range = valid & ((t < 0) | (t >= C))
     if out_of_range.any():
         raise IndexError(f"{name}: target {t[out_of_range][0]} is out of range for {C} classes")
     # ignored targets pick class 0, then a mask zeroes their terms
-    picked = input[np.arange(len(t)), np.where(valid, t, 0)]
+    picked = x[np.arange(len(t)), np.where(valid, t, 0)]
     if not valid.all():
-        picked = picked * valid.astype(input.dtype)
+        picked = picked * valid.astype(x.dtype)
     if reduction == "mean":
-        return -picked.sum() / max(int(valid.sum()), 1)
-    return -picked.sum() if reduction == "sum" else -picked
+        count = int(valid.sum())
+        # no valid target: NaN, as PyTorch, with a zero gradient (the terms are masked)
+        return -picked.sum() / count if count else -picked.sum() + float("nan")
+    if reduction == "sum":
+        return -picked.sum()
+    return (-picked).reshape(()) if unbatched else (-picked).reshape(shape)
 
 
-def _pointwise_operands(name, input, target, reduction):
-    """Checks shared by the elementwise regression losses: ``input`` a Tensor, ``target`` of
-    the same shape (a Tensor or array-like, as a Tensor of the input's dtype), and
-    ``reduction``. Unlike PyTorch, which only warns, different shapes are an error:
-    broadcasting them (say (N, 1) against (N,)) would silently compute the wrong loss."""
-    _check_tensor(name, input)
-    if not isinstance(target, Tensor):
-        target = Tensor(np.asarray(target, dtype=input.dtype))
-    if tuple(target.shape) != tuple(input.shape):
+def _pointwise_operands(name, input, target, reduction, complex_ok=False, bool_ok=True):
+    """Checks shared by the elementwise regression losses: ``input`` a Tensor, ``target`` a
+    Tensor (or a numpy array, cast to a float input's dtype) of the same shape, and
+    ``reduction``; one of them floating point (the other may be an integer, which PyTorch
+    promotes), neither complex unless ``complex_ok``, neither bool unless ``bool_ok``.
+    Unlike PyTorch, which only warns, different shapes are an error: broadcasting them
+    (say (N, 1) against (N,)) would silently compute the wrong loss."""
+    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
+        _check_tensor(name, input)
+        target = _array_operand(name, target, "target", input.dtype)
+    if target.shape != input.shape:
         raise ValueError(f"{name}: input has shape {tuple(input.shape)} but target has "
                          f"shape {tuple(target.shape)}; they must match")
     _check_reduction(name, reduction)
+    ki, kt = input._array.dtype.kind, target._array.dtype.kind
+    if ki != "f" or kt != "f":
+        _check_loss_dtypes(name, input, target, complex_ok, bool_ok)
     return target
+
+
+def _array_operand(name, value, what, dtype):
+    """A loss's target or weight given as a numpy array (minigrad extension: its datasets
+    and state dicts are numpy): a Tensor, cast to a float ``dtype``. Anything else that is
+    not a Tensor is PyTorch's TypeError."""
+    if isinstance(value, Tensor):
+        return value
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name}: expected a minigrad Tensor, got {type(value).__name__} for "
+                        f"argument '{what}'; wrap it: mg.tensor({what})")
+    if value.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: {what} must hold real numbers, got dtype {value.dtype}")
+    if np.dtype(dtype).kind == "f" and value.dtype != dtype:
+        value = value.astype(dtype)
+    return Tensor(value)
+
+
+def _check_loss_dtypes(name, input, target, complex_ok, bool_ok):
+    kinds = (input._array.dtype.kind, target._array.dtype.kind)
+    dtypes = f"input dtype {input.dtype} and target dtype {target.dtype}"
+    if "c" in kinds and not complex_ok:
+        raise TypeError(f"{name}: complex tensors are not supported ({dtypes})")
+    if "b" in kinds and not bool_ok:
+        raise TypeError(f"{name}: bool tensors are not supported ({dtypes}; PyTorch: "
+                        "subtraction with a bool tensor is not supported); convert with .float()")
+    if not any(k in "fc" for k in kinds):
+        raise TypeError(f"{name}: expected a floating point input or target, got {dtypes} "
+                        "(PyTorch: not implemented); convert them, e.g. input.float()")
 
 
 def _weighted(name, loss, weight, reduction, mean_over_weights=True):
@@ -269,8 +512,9 @@ def _weighted(name, loss, weight, reduction, mean_over_weights=True):
     the weighted mean divides by the sum of the weights (mse, l1) or by the count (huber)."""
     if weight is None:
         return _reduce(loss, reduction)
-    if not isinstance(weight, Tensor):
-        weight = Tensor(np.asarray(weight, dtype=loss.dtype))
+    weight = _array_operand(name, weight, "weight", loss.dtype)
+    if weight._array.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: weight must hold real numbers, got dtype {weight.dtype}")
     if tuple(weight.shape) != tuple(loss.shape):
         raise ValueError(f"{name}: weight has shape {tuple(weight.shape)}, but input has "
                          f"shape {tuple(loss.shape)}: weights and input must have the same size")
@@ -294,12 +538,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 def _mse_loss(name, input, target, reduction):
     """``mse_loss`` with errors that name the caller (``MSELoss`` uses it too)."""
-    _check_tensor(name, input)
-    t_shape = tuple(np.shape(target._array if isinstance(target, Tensor) else target))
-    if t_shape != tuple(input.shape):
-        raise ValueError(f"{name}: input has shape {tuple(input.shape)} but target has "
-                         f"shape {t_shape}; they must match")
-    _check_reduction(name, reduction)
+    target = _pointwise_operands(name, input, target, reduction)
     diff = input - target
     sq = diff * diff
     return sq.mean() if reduction == "mean" else sq.sum() if reduction == "sum" else sq
@@ -313,7 +552,9 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 
 def _l1_loss(name, input, target, reduction, weight=None):
-    target = _pointwise_operands(name, input, target, reduction)
+    # complex input is fine (|d| is real), bool not (PyTorch: no bool subtraction)
+    target = _pointwise_operands(name, input, target, reduction, complex_ok=True,
+                                 bool_ok=False)
     return _weighted(name, (input - target).abs(), weight, reduction)
 
 
@@ -325,8 +566,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 
 def _smooth_l1_loss(name, input, target, reduction, beta):
-    if beta < 0:
-        raise ValueError(f"{name}: beta must be >= 0, got {beta}")
+    _check_beta(name, beta)
     target = _pointwise_operands(name, input, target, reduction)
     diff = input - target
     if beta == 0:
@@ -342,9 +582,18 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     return _huber_loss("huber_loss", input, target, reduction, delta, weight)
 
 
+def _check_beta(name, beta):
+    if not (_is_real(beta) and 0 <= beta < math.inf):
+        raise ValueError(f"{name}: beta must be >= 0 and finite, got {beta!r}")
+
+
+def _check_delta(name, delta):
+    if not (_is_real(delta) and 0 < delta < math.inf):
+        raise ValueError(f"{name}: delta must be positive and finite, got {delta!r}")
+
+
 def _huber_loss(name, input, target, reduction, delta, weight=None):
-    if delta <= 0:
-        raise ValueError(f"{name}: delta must be positive, got {delta}")
+    _check_delta(name, delta)
     target = _pointwise_operands(name, input, target, reduction)
     diff = input - target
     small = diff.abs()._array <= delta
@@ -352,18 +601,22 @@ def _huber_loss(name, input, target, reduction, delta, weight=None):
     return _weighted(name, loss, weight, reduction, mean_over_weights=False)
 
 
-def _loss_weight(name, weight, what, shape):
-    """An optional rescaling ``weight``/``pos_weight`` as a Tensor, checked to broadcast to
-    ``shape``."""
+def _loss_weight(name, weight, what, input):
+    """An optional rescaling ``weight``/``pos_weight`` as a Tensor (or a numpy array),
+    real, checked to broadcast to ``shape``."""
     if weight is None:
         return None
-    if not isinstance(weight, Tensor):
-        weight = Tensor(np.asarray(weight))
+    weight = _array_operand(name, weight, what, input.dtype)
+    shape = input.shape
+    if weight._array.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: {what} must hold real numbers, got dtype {weight.dtype}")
     try:
-        np.broadcast_shapes(tuple(weight.shape), tuple(shape))
+        fits = np.broadcast_shapes(tuple(weight.shape), tuple(shape)) == tuple(shape)
     except ValueError:
+        fits = False
+    if not fits:
         raise ValueError(f"{name}: {what} of shape {tuple(weight.shape)} does not broadcast "
-                         f"to the input's shape {tuple(shape)}") from None
+                         f"to the input's shape {tuple(shape)}")
     return weight
 
 
@@ -379,31 +632,40 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 def _binary_cross_entropy(name, input, target, weight, reduction):
     target = _binary_target(name, input, target, "Using a target size {t} that is different "
-                            "to the input size {i}: they must match")
+                            "to the input size {i}: they must match", same_dtype=True)
     _check_reduction(name, reduction)
-    x = input._array
-    if x.size and not (x.min() >= 0 and x.max() <= 1):     # NaN fails too
-        raise ValueError(f"{name}: all elements of input should be between 0 and 1 (they are "
-                         f"probabilities), got values in [{x.min()}, {x.max()}]; for logits "
-                         "use binary_cross_entropy_with_logits / BCEWithLogitsLoss")
+    for what, a in (("input", input._array), ("target", target._array)):
+        if a.size and not (a.min() >= 0 and a.max() <= 1):     # NaN fails too
+            raise ValueError(f"{name}: all elements of {what} should be between 0 and 1 (they "
+                             f"are probabilities), got values in [{a.min()}, {a.max()}]"
+                             + ("; for logits use binary_cross_entropy_with_logits / "
+                                "BCEWithLogitsLoss" if what == "input" else ""))
     loss = _loss.BinaryCrossEntropy.apply(input, target)
-    weight = _loss_weight(name, weight, "weight", input.shape)
+    weight = _loss_weight(name, weight, "weight", input)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
 
 
-def _binary_target(name, input, target, message):
+def _binary_target(name, input, target, message, same_dtype=False):
+    """The target of a binary cross-entropy: a Tensor (or numpy array) of the input's
+    shape, floating point; with ``same_dtype`` (BCE, as PyTorch) of the input's dtype,
+    else cast to it."""
     _check_float(name, input)
-    if not isinstance(target, Tensor):
-        target = Tensor(np.asarray(target, dtype=input.dtype))
+    target = _array_operand(name, target, "target", input.dtype)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"{name}: " + message.format(t=tuple(target.shape),
                                                       i=tuple(input.shape)))
-    if not np.issubdtype(target.dtype, np.floating):
+    if target._array.dtype.kind != "f":
         raise TypeError(f"{name}: target must be a floating point tensor (probabilities in "
                         f"[0, 1]), got dtype {target.dtype}; convert it with target.float()")
-    return target if target.dtype == input.dtype else target.to(input.dtype)
+    if target.dtype == input.dtype:
+        return target
+    if same_dtype:
+        raise RuntimeError(f"{name}: target dtype {target.dtype} differs from input dtype "
+                           f"{input.dtype} (PyTorch: Found dtype ... but expected ...); "
+                           f"convert it with target.to(input.dtype)")
+    return target.to(input.dtype)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
@@ -422,8 +684,8 @@ def _bce_with_logits(name, input, target, weight, reduction, pos_weight):
     target = _binary_target(name, input, target,
                             "Target size {t} must be the same as input size {i}")
     _check_reduction(name, reduction)
-    pos_weight = _loss_weight(name, pos_weight, "pos_weight", input.shape)
-    weight = _loss_weight(name, weight, "weight", input.shape)
+    pos_weight = _loss_weight(name, pos_weight, "pos_weight", input)
+    weight = _loss_weight(name, weight, "weight", input)
     positive = _elementwise.Softplus.apply(-input) * target
     if pos_weight is not None:
         positive = positive * pos_weight
@@ -439,11 +701,13 @@ def _check_p(name, p):
         raise ValueError(f"{name}: dropout probability has to be between 0 and 1, got {p!r}")
 
 
-def _dropout(input, p, training, inplace, mask_shape):
+def _dropout(name, input, p, training, inplace, mask_shape):
     """Inverted dropout with one Bernoulli draw per element of ``mask_shape`` (the input's
     shape, or with 1s for whole channels), broadcast over the input."""
     if not training or p == 0:
         return input
+    if input._array.dtype.kind != "f":     # a scaled mask has no integer values
+        _check_float(name, input)
     if p == 1:
         mask = np.zeros(mask_shape, dtype=input.dtype)
     else:
@@ -456,7 +720,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (inverted
     dropout, as PyTorch). Identity when ``training`` is False."""
     _check_p("dropout", p)
-    return _dropout(input, p, training, inplace, input.shape)
+    _check_tensor("dropout", input)
+    return _dropout("dropout", input, p, training, inplace, input.shape)
 
 
 def _channel_mask_shape(input, batched):
@@ -473,7 +738,8 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     if input.ndim not in (2, 3):
         raise ValueError(f"dropout1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got input "
                          f"of shape {tuple(input.shape)}")
-    return _dropout(input, p, training, inplace, _channel_mask_shape(input, input.ndim == 3))
+    return _dropout("dropout1d", input, p, training, inplace,
+                    _channel_mask_shape(input, input.ndim == 3))
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -494,7 +760,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
         warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is "
                       "deprecated; it drops along dim 1 of a (N, C, ...) input", UserWarning,
                       stacklevel=2)
-    return _dropout(input, p, training, inplace, _channel_mask_shape(input, True))
+    return _dropout("dropout2d", input, p, training, inplace, _channel_mask_shape(input, True))
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
@@ -509,7 +775,8 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
         warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is "
                       "deprecated; it drops along dim 1 of a (N, C, ...) input", UserWarning,
                       stacklevel=2)
-    return _dropout(input, p, training, inplace, _channel_mask_shape(input, input.ndim != 4))
+    return _dropout("dropout3d", input, p, training, inplace,
+                    _channel_mask_shape(input, input.ndim != 4))
 
 
 # ---- normalisation ---------------------------------------------------------------------------
@@ -530,28 +797,108 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 def _batch_norm(name, input, running_mean, running_var, weight, bias, training, momentum, eps):
-    """``batch_norm`` with errors that name the caller (the BatchNorm modules use it too)."""
+    """``batch_norm`` with errors that name the caller (the BatchNorm modules use it too).
+
+    As in PyTorch: the input is floating point; the given statistics and affine parameters
+    are Tensors of shape (C,) and one float dtype, the input's -- or float32 for a float16
+    input, which is then normalised in float32 and handed back as float16; ``eps`` is >= 0,
+    and > 0 in training; an empty batch gives an empty output and leaves the running
+    statistics alone. Two minigrad extensions, which PyTorch refuses: a float64 input to
+    float32 parameters (computed in float64: what ``gradcheck`` feeds a float32 layer),
+    and running statistics given as numpy arrays (updated in place).
+
+    The common case is checked with a few attribute comparisons; anything else goes to
+    ``_batch_norm_checked``, which names what is wrong."""
+    try:
+        x = input._array
+        dtype, shape = x.dtype, x.shape[1:2]
+        fast = dtype.kind == "f" and x.ndim >= 2
+        if fast:
+            for t in (running_mean, running_var, weight, bias):
+                if t is not None and not (isinstance(t, Tensor) and t._array.dtype is dtype
+                                          and t._array.shape == shape):
+                    fast = False
+                    break
+        # eps > 0 (>= 0 in eval mode) and finite; momentum finite: NaN fails the comparisons
+        fast = fast and ((eps > 0 if training else eps >= 0) and eps < math.inf) and (
+            not training or running_mean is None or momentum - momentum == 0) and (
+            training or running_var is not None and running_mean is not None) and (
+            not training or x.size != shape[0]) and x.size
+    except (AttributeError, TypeError):
+        fast = False
+    if not fast:
+        return _batch_norm_checked(name, input, running_mean, running_var, weight, bias,
+                                   training, momentum, eps)
+    return _BatchNorm.apply(input, weight, bias, running_mean=_data(running_mean),
+                            running_var=_data(running_var), training=training,
+                            momentum=momentum, eps=eps)
+
+
+def _batch_norm_checked(name, input, running_mean, running_var, weight, bias, training,
+                        momentum, eps):
     _check_tensor(name, input)
     if input.ndim < 2:
         raise ValueError(f"{name}: expected input of shape (N, C, ...), got {input.shape}")
+    dtype = input._array.dtype
+    if dtype.kind != "f":
+        _check_float(name, input)
     C = input.shape[1]
+    param_dtype = None
     for what, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.shape) != (C,):
+        if t is None:
+            continue
+        if not isinstance(t, Tensor) and not (isinstance(t, np.ndarray) and what[0] == "r"):
+            _check_tensor(name, t, what)
+        if t.dtype.kind != "f":
+            raise TypeError(f"{name}: {what} must be floating point, got dtype {t.dtype}")
+        if t.shape != (C,):
             raise ValueError(f"{name}: {what} has shape {tuple(t.shape)}, expected ({C},) "
                              f"for input of shape {input.shape} with {C} channels")
-    if training and input.numel() // max(C, 1) <= 1:
+        if param_dtype is None:
+            param_dtype = t.dtype
+        elif t.dtype != param_dtype:
+            raise RuntimeError(f"{name}: running_mean, running_var, weight and bias must have "
+                               f"one dtype, got {what} of dtype {t.dtype} after {param_dtype} "
+                               "(PyTorch: mixed dtype)")
+    if not _is_real(eps) or not (eps > 0 if training else eps >= 0) or not eps < math.inf:
+        raise ValueError(f"{name}: eps must be {'positive' if training else 'non-negative'} "
+                         f"and finite{' during training' if training else ''}, got {eps!r}")
+    if training and input.numel() == C and C:
         raise ValueError(f"{name}: expected more than 1 value per channel when training, "
                          f"got input of shape {input.shape}")
     if not training and (running_mean is None or running_var is None):
         raise ValueError(f"{name}: running_mean and running_var are required when "
                          "training=False")
-
-    def array(t):
-        return t._array if isinstance(t, Tensor) else t
-    return _BatchNorm.apply(input, weight, bias, running_mean=array(running_mean),
-                            running_var=array(running_var), training=training,
+    if training and running_mean is not None and not (_is_real(momentum)
+                                                       and -math.inf < momentum < math.inf):
+        raise ValueError(f"{name}: momentum must be a finite number when training with "
+                         f"running statistics, got {momentum!r}")
+    if param_dtype is not None and param_dtype != dtype:
+        if dtype == np.float16 and param_dtype == np.float32:     # PyTorch's mixed case
+            return _batch_norm(name, input.float(), running_mean, running_var, weight, bias,
+                               training, momentum, eps).to(np.float16)
+        if dtype.itemsize <= param_dtype.itemsize:    # float64 input, float32 layer: fine
+            raise RuntimeError(f"{name}: input dtype {input.dtype} and parameter dtype "
+                               f"{param_dtype} differ (PyTorch: mixed dtype); convert one of "
+                               f"them, e.g. module.to({input.dtype}) or input.to({param_dtype})")
+    if input.numel() == 0:
+        return _empty_batch_norm(input, weight, bias)
+    return _BatchNorm.apply(input, weight, bias, running_mean=_data(running_mean),
+                            running_var=_data(running_var), training=training,
                             momentum=momentum, eps=eps)
+
+
+def _data(t):
+    return t._array if isinstance(t, Tensor) else t
+
+
+def _empty_batch_norm(input, weight, bias):
+    """An empty batch, as PyTorch: the (empty) output, in the graph of ``input``, ``weight``
+    and ``bias`` so that their gradients are zeros; no statistics are taken."""
+    shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
+    out = input * weight.reshape(shape) if weight is not None else input * 1
+    return out + bias.reshape(shape) if bias is not None else out
 
 
 # ---- convolution and pooling -----------------------------------------------------------------
@@ -622,6 +969,9 @@ def _conv_operands(name, nd, input, weight, groups, weight_layout):
     x, unbatched = _check_input(name, input, nd)
     if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
         raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
+    if weight.shape[0] == 0 or (weight.shape[1] == 0 and not weight_layout.startswith("out")):
+        raise ValueError(f"{name}: expected a weight with at least one channel in "
+                         f"({weight_layout}), got weight of shape {tuple(weight.shape)}")
     if weight.shape[0] % groups:
         what = "out_channels" if weight_layout.startswith("out") else "in_channels"
         raise ValueError(f"{name}: {what}={weight.shape[0]} (weight of shape "
@@ -781,6 +1131,10 @@ def _pool_args(name, nd, input, kernel_size, stride, padding, dilation, ceil_mod
                              f"padding={pads} for kernel_size={kernel}"
                              + (f", dilation={dilation}" if any(d > 1 for d in dilation) else ""))
     x, unbatched = _check_input(name, input, nd)
+    if x.shape[1] == 0:
+        raise ValueError(f"{name}: expected an input with at least one channel, got input of "
+                         f"shape {tuple(input.shape)} (PyTorch: non-batch dimensions must "
+                         "have positive length)")
     pairs = tuple((p, p) for p in pads)
     out = _conv_ops._pooled_shape(x.shape, kernel, stride, pairs, dilation, bool(ceil_mode))
     if any(o < 1 for o in out):

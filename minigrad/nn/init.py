@@ -85,19 +85,38 @@ def _calculate_correct_fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
+def _finite(fn_name, **numbers):
+    """Every number finite: a NaN or infinite bound, std or gain would fill the tensor with
+    NaN or overflow inside numpy."""
+    for what, value in numbers.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
+                                                             np.floating)) \
+                or not math.isfinite(value):
+            raise ValueError(f"nn.init.{fn_name}: {what} must be a finite number, got {value!r}")
+
+
 def uniform_(tensor, a=0.0, b=1.0):
     """Fill with draws from U(a, b)."""
     shape = _array(tensor, "uniform_").shape
+    _finite("uniform_", a=a, b=b)
+    if a > b:
+        raise ValueError(f"nn.init.uniform_: expects a <= b, got a={a}, b={b}")
     return _fill(tensor, _random.generator().uniform(a, b, size=shape), "uniform_")
 
 
 def normal_(tensor, mean=0.0, std=1.0):
     """Fill with draws from N(mean, std**2)."""
     shape = _array(tensor, "normal_").shape
+    _finite("normal_", mean=mean, std=std)
+    if std < 0:
+        raise ValueError(f"nn.init.normal_: expects std >= 0.0, got std={std}")
     return _fill(tensor, _random.generator().normal(mean, std, size=shape), "normal_")
 
 
 def constant_(tensor, val):
+    _array(tensor, "constant_")
+    if isinstance(val, bool) or not isinstance(val, (int, float, np.integer, np.floating)):
+        raise TypeError(f"nn.init.constant_: val must be a number, got {val!r}")
     return _fill(tensor, val, "constant_")
 
 
@@ -109,7 +128,8 @@ def ones_(tensor):
     return _fill(tensor, 1, "ones_")
 
 
-def _kaiming_std(tensor, a, mode, nonlinearity):
+def _kaiming_std(tensor, a, mode, nonlinearity, fn_name):
+    _finite(fn_name, a=a)
     fan = _calculate_correct_fan(tensor, mode)
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
@@ -120,7 +140,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     which makes bound = 1/sqrt(fan_in).)"""
     if _array(tensor, "kaiming_uniform_").size == 0:
         return tensor          # nothing to fill (PyTorch warns and does the same)
-    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_uniform_")
     return uniform_(tensor, -bound, bound)
 
 
@@ -139,10 +159,13 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     """He normal: N(0, std**2) with std = gain / sqrt(fan)."""
     if _array(tensor, "kaiming_normal_").size == 0:
         return tensor
-    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_"))
 
 
-def _xavier_std(tensor, gain):
+def _xavier_std(tensor, gain, fn_name):
+    _finite(fn_name, gain=gain)
+    if gain < 0:
+        raise ValueError(f"nn.init.{fn_name}: gain must be >= 0, got {gain}")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     if fan_in + fan_out == 0:
         return 0.0             # a zero-element tensor: there is nothing to fill anyway
@@ -151,10 +174,10 @@ def _xavier_std(tensor, gain):
 
 def xavier_uniform_(tensor, gain=1.0):
     """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
-    bound = math.sqrt(3.0) * _xavier_std(tensor, gain)
+    bound = math.sqrt(3.0) * _xavier_std(tensor, gain, "xavier_uniform_")
     return uniform_(tensor, -bound, bound)
 
 
 def xavier_normal_(tensor, gain=1.0):
     """Glorot normal: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
-    return normal_(tensor, 0.0, _xavier_std(tensor, gain))
+    return normal_(tensor, 0.0, _xavier_std(tensor, gain, "xavier_normal_"))

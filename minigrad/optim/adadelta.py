@@ -26,10 +26,8 @@ class Adadelta(Optimizer):
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
-        if not 0.0 <= group["rho"] <= 1.0:
-            raise ValueError(f"Adadelta: invalid rho value: {group['rho']} (must be in [0, 1])")
-        if group["eps"] < 0:
-            raise ValueError(f"Adadelta: invalid epsilon value: {group['eps']} (must be >= 0)")
+        self._check_range("rho value", group["rho"], high=1.0, high_open=False)
+        self._check_range("epsilon value", group["eps"])
 
     def _update(self, p, grad, group, state):
         lr, rho = float(group["lr"]), float(group["rho"])

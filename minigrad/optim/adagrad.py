@@ -34,9 +34,7 @@ class Adagrad(Optimizer):
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
         for key in ("lr_decay", "initial_accumulator_value", "eps"):
-            if group[key] < 0:
-                what = "epsilon" if key == "eps" else key
-                raise ValueError(f"Adagrad: invalid {what} value: {group[key]} (must be >= 0)")
+            self._check_range(f"{'epsilon' if key == 'eps' else key} value", group[key])
 
     @staticmethod
     def _init_state(p, group, state):

@@ -27,19 +27,21 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False):
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad)
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
-        name = type(self).__name__
-        if group["eps"] < 0:
-            raise ValueError(f"{name}: invalid epsilon value: {group['eps']} (must be >= 0)")
-        for i, beta in enumerate(group["betas"]):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"{name}: invalid beta parameter at index {i}: {beta} "
-                                 f"(must be in [0, 1))")
+        self._check_range("epsilon value", group["eps"])
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"{type(self).__name__}: betas must be a pair (beta1, beta2), got "
+                            f"{betas!r}")
+        for i, beta in enumerate(betas):
+            self._check_range(f"beta parameter at index {i}", beta, high=1.0)
+        group["betas"] = tuple(betas)
+        self._check_flag("amsgrad", group["amsgrad"])
 
     def _update(self, p, grad, group, state):
         lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])

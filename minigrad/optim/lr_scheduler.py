@@ -13,13 +13,35 @@ on one optimizer is therefore not supported.
 import math
 from numbers import Integral
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_real
+
+
+def _check(name, what, value, low=0.0, low_open=False, high=math.inf, high_open=True):
+    """A scheduler's number: real, finite and in PyTorch's range; a NaN would make every
+    learning rate NaN (and every weight after the next step)."""
+    number = check_real(value)
+    if number is None:
+        raise TypeError(f"{name}: {what} must be a real number, got {value!r}")
+    above = low < number if low_open else low <= number
+    below = number < high if high_open else number <= high
+    if not (above and below) or not math.isfinite(number):
+        if high == math.inf:
+            bounds = f"a finite number {'>' if low_open else '>='} {low:g}"
+        else:
+            bounds = (f"in {'(' if low_open else '['}{low:g}, {high:g}"
+                      f"{')' if high_open else ']'}")
+        raise ValueError(f"{name}: {what} must be {bounds}, got {value!r}")
+    return value
 
 
 class LRScheduler:
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(self).__name__}: {type(optimizer).__name__} is not an Optimizer")
+        if not isinstance(last_epoch, Integral) or isinstance(last_epoch, bool) \
+                or last_epoch < -1:
+            raise ValueError(f"{type(self).__name__}: last_epoch must be an int >= -1, got "
+                             f"{last_epoch!r}")
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -64,6 +86,7 @@ class StepLR(LRScheduler):
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         if not isinstance(step_size, Integral) or step_size <= 0:
             raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
+        _check("StepLR", "gamma", gamma)
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
@@ -78,8 +101,8 @@ class CosineAnnealingLR(LRScheduler):
     it climbs back up, as PyTorch's does)."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
-        if T_max <= 0:
-            raise ValueError(f"CosineAnnealingLR: T_max must be positive, got {T_max!r}")
+        _check("CosineAnnealingLR", "T_max", T_max, low_open=True)
+        _check("CosineAnnealingLR", "eta_min", eta_min)
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
 
@@ -123,8 +146,13 @@ class OneCycleLR(LRScheduler):
         else:
             raise ValueError("OneCycleLR: you must define either total_steps OR "
                              "(epochs AND steps_per_epoch)")
-        if not 0 <= pct_start <= 1:
-            raise ValueError(f"OneCycleLR: expected pct_start between 0 and 1, got {pct_start!r}")
+        _check("OneCycleLR", "pct_start", pct_start, high=1.0, high_open=False)
+        for what, value in (("div_factor", div_factor), ("final_div_factor", final_div_factor)):
+            _check("OneCycleLR", what, value, low_open=True)
+        for what, value in (("max_lr", max_lr), ("base_momentum", base_momentum),
+                            ("max_momentum", max_momentum)):
+            for v in (value if isinstance(value, (list, tuple)) else [value]):
+                _check("OneCycleLR", what, v, low_open=what == "max_lr")
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', "
                              f"got {anneal_strategy!r}")
@@ -185,7 +213,8 @@ class OneCycleLR(LRScheduler):
             start_step = 0.0
             for i, (end_step, lr0, lr1, m0, m1) in enumerate(self.phases):
                 if step <= end_step or i == len(self.phases) - 1:
-                    pct = (step - start_step) / (end_step - start_step)
+                    span = end_step - start_step      # 0 for a phase of no steps
+                    pct = (step - start_step) / span if span else 1.0
                     lrs.append(self._anneal(group[lr0], group[lr1], pct))
                     if self.cycle_momentum:
                         self._set_momentum(group, self._anneal(group[m0], group[m1], pct))

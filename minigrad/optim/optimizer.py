@@ -9,12 +9,28 @@ Updates change ``p._array`` in place, as PyTorch's ``p.add_(...)`` does: anythin
 parameter (a model, another optimizer) sees the new values, and no graph is recorded.
 """
 import copy
+import math
+from collections.abc import Mapping
 
 import numpy as np
 
 from ..autograd import enable_grad
 from ..tensor import _bump_version
 from ..tensor import Tensor
+
+
+def check_real(value):
+    """``value`` as a float if it is a real number (a Python or numpy int or float, not a
+    bool, or a Tensor or array of one such element), else None."""
+    if isinstance(value, (Tensor, np.ndarray)):
+        array = value._array if isinstance(value, Tensor) else value
+        if array.size != 1 or array.dtype.kind not in "iuf":
+            return None
+        return float(array.reshape(()))
+    if isinstance(value, (int, float, np.integer, np.floating)) and \
+            not isinstance(value, (bool, np.bool_)):
+        return float(value)
+    return None
 
 
 class Optimizer:
@@ -67,13 +83,34 @@ class Optimizer:
         self.param_groups.append(group)
 
     def _check_hyperparameters(self, group):
-        """Reject values that make no sense with an error naming them (subclasses add more)."""
-        if group["lr"] < 0:
-            raise ValueError(f"{type(self).__name__}: invalid learning rate: {group['lr']} "
-                             f"(must be >= 0)")
-        if group.get("weight_decay", 0) < 0:
-            raise ValueError(f"{type(self).__name__}: invalid weight_decay value: "
-                             f"{group['weight_decay']} (must be >= 0)")
+        """Reject values that make no sense with an error naming them (subclasses add more):
+        PyTorch's ranges, and every number finite -- a NaN learning rate would turn every
+        weight into NaN at the first step."""
+        self._check_range("learning rate", group["lr"])
+        if "weight_decay" in group:
+            self._check_range("weight_decay value", group["weight_decay"])
+
+    def _check_range(self, what, value, low=0.0, high=math.inf, high_open=True):
+        """``value`` a real number (or a one-element Tensor) in [low, high) -- [low, high]
+        without ``high_open`` -- and finite; else PyTorch's "invalid <what>: <value>"."""
+        number = check_real(value)
+        if number is None:
+            raise TypeError(f"{type(self).__name__}: invalid {what}: {value!r} (must be a "
+                            f"real number)")
+        if not (low <= number and (number < high if high_open else number <= high)) \
+                or not math.isfinite(number):
+            bounds = f"a finite number >= {low:g}" if high == math.inf else \
+                f"in [{low:g}, {high:g}{')' if high_open else ']'}"
+            if low == -math.inf:
+                bounds = "a finite number"
+            raise ValueError(f"{type(self).__name__}: invalid {what}: {value} (must be "
+                             f"{bounds})")
+
+    def _check_flag(self, what, value):
+        if not (isinstance(value, (bool, np.bool_)) or (isinstance(value, int)
+                                                          and value in (0, 1))):
+            raise TypeError(f"{type(self).__name__}: {what} must be True or False, got "
+                            f"{value!r}")
 
     def zero_grad(self, set_to_none=True):
         """Forget the gradients of all parameters. ``set_to_none=True`` (PyTorch's default)
@@ -135,6 +172,11 @@ class Optimizer:
         groups must have the same sizes; state arrays are copied and cast to each
         parameter's dtype."""
         name = type(self).__name__
+        if not isinstance(state_dict, Mapping) or "state" not in state_dict \
+                or "param_groups" not in state_dict:
+            raise TypeError(f"{name}.load_state_dict: expected a dict with 'state' and "
+                            f"'param_groups' (from Optimizer.state_dict()), got "
+                            f"{type(state_dict).__name__}")
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"{name}.load_state_dict: loaded state dict has {len(saved_groups)} "
@@ -163,11 +205,15 @@ class Optimizer:
                                          f"has shape {v.shape}, but the parameter has shape {p.shape}")
                     v = v.astype(p.dtype)   # a copy: never share arrays with the dict
                 new_state[p][k] = v
-        self.state = new_state
-        for saved, group in zip(saved_groups, self.param_groups):
+        groups = [dict(group) for group in self.param_groups]
+        for saved, group in zip(saved_groups, groups):
             for k, v in saved.items():
                 if k != "params":
                     group[k] = copy.deepcopy(v)
+            self._check_hyperparameters(group)        # before anything changes
+        self.state = new_state
+        for group, checked in zip(self.param_groups, groups):
+            group.update(checked)
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]

@@ -30,13 +30,10 @@ class RMSprop(Optimizer):
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
-        if group["eps"] < 0:
-            raise ValueError(f"RMSprop: invalid epsilon value: {group['eps']} (must be >= 0)")
-        if group["momentum"] < 0:
-            raise ValueError(f"RMSprop: invalid momentum value: {group['momentum']} "
-                             f"(must be >= 0)")
-        if group["alpha"] < 0:
-            raise ValueError(f"RMSprop: invalid alpha value: {group['alpha']} (must be >= 0)")
+        self._check_range("epsilon value", group["eps"])
+        self._check_range("momentum value", group["momentum"])
+        self._check_range("alpha value", group["alpha"])
+        self._check_flag("centered", group["centered"])
 
     def _update(self, p, grad, group, state):
         lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])

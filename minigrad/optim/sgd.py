@@ -1,4 +1,6 @@
 """Stochastic gradient descent, with PyTorch's exact momentum, dampening and Nesterov rules."""
+import math
+
 from .optimizer import Optimizer
 
 
@@ -18,17 +20,19 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False):
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError(f"SGD: Nesterov momentum requires a momentum > 0 and zero dampening, "
-                             f"got momentum={momentum}, dampening={dampening}")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
                         weight_decay=weight_decay, nesterov=nesterov)
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
-        if group["momentum"] < 0:
-            raise ValueError(f"SGD: invalid momentum value: {group['momentum']} (must be >= 0)")
+        self._check_range("momentum value", group["momentum"])
+        self._check_range("dampening value", group["dampening"], low=-math.inf)
+        self._check_flag("nesterov", group["nesterov"])
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(f"SGD: Nesterov momentum requires a momentum > 0 and zero "
+                             f"dampening, got momentum={group['momentum']}, "
+                             f"dampening={group['dampening']}")
 
     def _update(self, p, grad, group, state):
         # Python floats keep float32 arithmetic float32 (a numpy float64 scalar might not).

@@ -4,6 +4,8 @@
 through the Tensor in-place methods, with PyTorch's rules: an error on a leaf that requires
 grad, and when autograd records the op the input takes on the new values and history.
 """
+import numpy as np
+
 from .. import functional as F
 from .module import Module
 
@@ -31,6 +33,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
+        F._check_finite("LeakyReLU", "negative_slope", negative_slope)
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input):
@@ -47,6 +50,7 @@ class ELU(Module):
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
+        F._check_finite("ELU", "alpha", alpha)
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):
@@ -98,6 +102,10 @@ class Softplus(Module):
 
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
+        F._check_finite("Softplus", "beta", beta)
+        if beta == 0 or not F._is_real(threshold) or threshold != threshold:
+            raise ValueError(f"Softplus: beta must be non-zero and threshold a number, got "
+                             f"beta={beta!r}, threshold={threshold!r}")
         self.beta, self.threshold = beta, threshold
 
     def forward(self, input):
@@ -123,9 +131,13 @@ class Tanh(Module):
         return F.tanh(input)
 
 
-def _softmax_dim(layer, dim, ndim):
+def _softmax_dim(layer, dim, input):
     """``dim`` checked against the input; None: PyTorch's legacy rule, with its warning."""
+    F._check_tensor(layer, input)
+    ndim = input.ndim
     if dim is not None:
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+            return dim          # the Tensor's dim check raises PyTorch's TypeError
         if not -max(ndim, 1) <= dim < max(ndim, 1):
             raise IndexError(f"{layer}: dim {dim} is out of range for input with {ndim} dims")
         return dim
@@ -144,7 +156,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, input):
-        return F.softmax(input, _softmax_dim("Softmax", self.dim, input.ndim))
+        return F._softmax("Softmax", input, _softmax_dim("Softmax", self.dim, input))
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -161,7 +173,8 @@ class LogSoftmax(Module):
         self.dim = dim
 
     def forward(self, input):
-        return F.log_softmax(input, _softmax_dim("LogSoftmax", self.dim, input.ndim))
+        return F._softmax("LogSoftmax", input, _softmax_dim("LogSoftmax", self.dim, input),
+                          log=True)
 
     def extra_repr(self):
         return f"dim={self.dim}"

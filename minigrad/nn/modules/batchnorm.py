@@ -5,11 +5,13 @@ them into ``running_mean``/``running_var`` (buffers, saved in the state dict); i
 it normalises with those running estimates, so a single example is handled the same way
 whatever else is in its batch. The arithmetic and the gradient live in ``ops/norm.py``.
 """
+import math
+
 import numpy as np
 
 from .. import functional as F
 from .. import init
-from .module import Module, Parameter
+from .module import Module, Parameter, _layer_dtype
 
 
 class _BatchNorm(Module):
@@ -27,13 +29,23 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None):
         super().__init__()
-        if not isinstance(num_features, (int, np.integer)) or num_features <= 0:
-            raise ValueError(f"{type(self).__name__}: num_features must be a positive int, "
-                             f"got {num_features!r}")
+        name = type(self).__name__
+        if not isinstance(num_features, (int, np.integer)) or isinstance(num_features, bool) \
+                or num_features <= 0:
+            raise ValueError(f"{name}: num_features must be a positive int, got "
+                             f"{num_features!r}")
+        # checked once here: a NaN would silently turn every output or running statistic
+        # into NaN (PyTorch accepts it); eps = 0 is fine in eval mode, as in PyTorch
+        if not (F._is_real(eps) and 0 <= eps < math.inf):
+            raise ValueError(f"{name}: eps must be a finite number >= 0, got {eps!r}")
+        if momentum is not None and not (F._is_real(momentum)
+                                         and -math.inf < momentum < math.inf):
+            raise ValueError(f"{name}: momentum must be a finite number or None, got "
+                             f"{momentum!r}")
         self.num_features = int(num_features)
         self.eps, self.momentum = eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        dtype = _layer_dtype(name, dtype)
         if affine:
             self.weight = Parameter(np.empty(self.num_features, dtype=dtype))
             self.bias = Parameter(np.empty(self.num_features, dtype=dtype))
@@ -68,6 +80,7 @@ class _BatchNorm(Module):
 
     def _check_input(self, input):
         name = self._name()
+        F._check_tensor(name, input)
         if input.ndim not in self._expected_dims:
             raise ValueError(f"{name}: expected {self._layout} input, got input of shape "
                              f"{tuple(input.shape)} ({input.ndim}-D)")

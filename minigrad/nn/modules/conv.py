@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import functional as F
 from .. import init
-from .module import Module, Parameter
+from .module import Module, Parameter, _layer_dtype
 
 
 class _ConvNd(Module):
@@ -52,7 +52,7 @@ class _ConvNd(Module):
         self.output_padding = (0,) * self.nd         # (as PyTorch; ConvTranspose sets it)
         self.groups = int(groups)
         self.padding_mode = padding_mode
-        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        dtype = _layer_dtype(name, dtype)
         if self.transposed:
             shape = (self.in_channels, self.out_channels // self.groups) + self.kernel_size
         else:

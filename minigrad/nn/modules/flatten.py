@@ -1,4 +1,5 @@
 """``Flatten``: merge a range of dims into one (typically everything but the batch dim)."""
+from ...tensor import Tensor
 from .module import Module
 
 
@@ -11,6 +12,9 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, input):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"Flatten({self.extra_repr()}): expected a minigrad Tensor, got "
+                            f"{type(input).__name__} for argument 'input'")
         ndim = max(input.ndim, 1)
         for name, d in (("start_dim", self.start_dim), ("end_dim", self.end_dim)):
             if not -ndim <= d < ndim:

@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import functional as F
 from .. import init
-from .module import Module, Parameter
+from .module import Module, Parameter, _layer_dtype
 
 
 class Identity(Module):
@@ -33,7 +33,7 @@ class Linear(Module):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
                 raise ValueError(f"Linear: {name} must be a non-negative int, got {n!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
-        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        dtype = _layer_dtype("Linear", dtype)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
         if bias:
             self.bias = Parameter(np.empty(self.out_features, dtype=dtype))

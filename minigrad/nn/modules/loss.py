@@ -4,6 +4,8 @@ Every loss takes PyTorch's arguments in PyTorch's order. The deprecated ``size_a
 ``reduce`` are accepted: they override ``reduction`` with PyTorch's warning (PyTorch's
 ``_Reduction.legacy_get_string``).
 """
+import numpy as np
+
 from ...tensor import Tensor
 from .. import functional as F
 from .module import Module
@@ -20,47 +22,57 @@ class _Loss(Module):
         self.reduction = reduction
 
 
+def _weight_buffer(name, what, weight):
+    """A loss's ``weight``/``pos_weight`` buffer: None, a Tensor, or a numpy array (as a
+    Tensor); PyTorch refuses anything else."""
+    if weight is None or isinstance(weight, Tensor):
+        return weight
+    if isinstance(weight, np.ndarray) and weight.dtype.kind in "biuf":
+        return Tensor(weight)
+    raise TypeError(f"{name}: {what} must be a Tensor (or None), got {type(weight).__name__}")
+
+
 class _WeightedLoss(_Loss):
     """A loss with an optional ``weight`` tensor, kept as a buffer (in ``state_dict``)."""
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", weight if weight is None or isinstance(weight, Tensor)
-                             else Tensor(weight))
+        self.register_buffer("weight", _weight_buffer(type(self).__name__, "weight", weight))
 
 
 class CrossEntropyLoss(_Loss):
     """Softmax cross-entropy of logits (N, C, ...) against integer class targets (N, ...):
     ``F.cross_entropy``. Differs from PyTorch: no class ``weight`` and no probability targets.
 
-    Shape: input (N, C) or (N, C, d1, ...), target (N) or (N, d1, ...) integer classes;
-    output a scalar, or the target's shape with ``reduction='none'``."""
+    Shape: input (N, C) or (N, C, d1, ...) or unbatched (C,), target (N) or (N, d1, ...) or
+    () integer classes (int64 or uint8); output a scalar (NaN when every target is ignored,
+    as in PyTorch), or the target's shape with ``reduction='none'``."""
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
                  reduction="mean", label_smoothing=0.0):
         super().__init__(size_average, reduce, reduction)
         F._no_class_weight("CrossEntropyLoss", weight)
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], "
-                             f"got {label_smoothing}")
+        F._check_label_smoothing("CrossEntropyLoss", label_smoothing)
+        F._check_ignore_index("CrossEntropyLoss", ignore_index)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input, target):
-        return F.cross_entropy(input, target, reduction=self.reduction,
-                               label_smoothing=self.label_smoothing,
-                               ignore_index=self.ignore_index)
+        return F._cross_entropy("CrossEntropyLoss", input, target, self.reduction,
+                                self.label_smoothing, self.ignore_index)
 
 
 class NLLLoss(_Loss):
-    """Negative log-likelihood of log-probabilities (N, C) at integer targets (N,):
-    ``F.nll_loss``. Differs from PyTorch: no class ``weight``, only (N, C) input.
+    """Negative log-likelihood of log-probabilities (N, C, ...) at integer targets (N, ...):
+    ``F.nll_loss``. Differs from PyTorch: no class ``weight``.
 
-    Shape: input (N, C), target (N); output a scalar, or (N) with ``reduction='none'``."""
+    Shape: input (N, C) or (N, C, d1, ...) or (C,), target (N) or (N, d1, ...) or ();
+    output a scalar, or the target's shape with ``reduction='none'``."""
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
                  reduction="mean"):
         super().__init__(size_average, reduce, reduction)
         F._no_class_weight("NLLLoss", weight)
+        F._check_ignore_index("NLLLoss", ignore_index)
         self.ignore_index = ignore_index
 
     def forward(self, input, target):
@@ -95,8 +107,7 @@ class SmoothL1Loss(_Loss):
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
         super().__init__(size_average, reduce, reduction)
-        if beta < 0:
-            raise ValueError(f"SmoothL1Loss: beta must be >= 0, got {beta}")
+        F._check_beta("SmoothL1Loss", beta)
         self.beta = beta
 
     def forward(self, input, target):
@@ -111,8 +122,7 @@ class HuberLoss(_Loss):
 
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__(reduction=reduction)
-        if delta <= 0:
-            raise ValueError(f"HuberLoss: delta must be positive, got {delta}")
+        F._check_delta("HuberLoss", delta)
         self.delta = delta
 
     def forward(self, input, target):
@@ -140,8 +150,8 @@ class BCEWithLogitsLoss(_WeightedLoss):
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean",
                  pos_weight=None):
         super().__init__(weight, size_average, reduce, reduction)
-        self.register_buffer("pos_weight", pos_weight if pos_weight is None
-                             or isinstance(pos_weight, Tensor) else Tensor(pos_weight))
+        self.register_buffer("pos_weight", _weight_buffer("BCEWithLogitsLoss", "pos_weight",
+                                                          pos_weight))
 
     def forward(self, input, target):
         return F._bce_with_logits("BCEWithLogitsLoss", input, target, self.weight,

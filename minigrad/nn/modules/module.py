@@ -6,6 +6,7 @@ running statistics) into ``_buffers``. Everything else -- ``parameters()``,
 ``state_dict()``, ``train()``, the ``repr`` -- walks those three dicts, as in PyTorch.
 """
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -27,7 +28,40 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+def _layer_dtype(name, dtype):
+    """A layer's ``dtype=``: float32 by default; a floating point dtype, as parameters
+    require grad."""
+    try:
+        dtype = np.dtype(np.float32 if dtype is None else dtype)
+    except TypeError:
+        raise TypeError(f"{name}: dtype must be a floating point dtype, got {dtype!r}") from None
+    if dtype.kind != "f":
+        raise TypeError(f"{name}: dtype must be a floating point dtype (parameters require "
+                        f"grad), got {dtype}")
+    return dtype
+
+
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+def _state_value(value):
+    """A state-dict entry as a numeric numpy array (Tensors, arrays, nested lists of
+    numbers), or None when it holds no numbers (None, strings, objects)."""
+    if isinstance(value, Tensor):
+        return value._array
+    if value is None or isinstance(value, (str, bytes)):
+        return None
+    try:
+        value = np.asarray(value)
+    except (ValueError, TypeError):        # ragged nested lists
+        return None
+    return value if value.dtype.kind in "biufc" else None
+
+
+def _describe(value):
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype}"
+    return type(value).__name__
 
 
 class Module:
@@ -267,7 +301,7 @@ class Module:
         _device.check_device(f"{type(self).__name__}.to", device)
         if dtype is None:
             return self
-        dtype = np.dtype(dtype)
+        dtype = _layer_dtype(f"{type(self).__name__}.to", dtype)   # as PyTorch: floating only
         for t in list(self.parameters()) + list(self.buffers()):
             if np.issubdtype(t.dtype, np.floating):
                 t._array = t._array.astype(dtype)
@@ -314,6 +348,10 @@ class Module:
         PyTorch; unlike PyTorch, everything is checked before anything is copied, so a
         failed load leaves the module unchanged. Returns ``(missing_keys, unexpected_keys)``.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{type(self).__name__}.load_state_dict: expected state_dict to be "
+                            f"dict-like (a mapping of names to arrays), got "
+                            f"{type(state_dict).__name__}")
         own = self._state_tensors()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -326,8 +364,16 @@ class Module:
         for key, t in own.items():
             if key not in state_dict:
                 continue
-            value = state_dict[key]
-            value = value._array if isinstance(value, Tensor) else np.asarray(value)
+            value = _state_value(state_dict[key])
+            if value is None:
+                errors.append(f"While copying the parameter named {key!r}: expected an array "
+                              f"or Tensor of numbers, got {_describe(state_dict[key])}")
+                continue
+            if value.dtype.kind == "c" and t.dtype.kind != "c":
+                errors.append(f"While copying the parameter named {key!r}: complex values "
+                              f"(dtype {value.dtype}) into a real {t.dtype} "
+                              "parameter would discard the imaginary part")
+                continue
             if value.shape != t.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape {value.shape} "
                               f"from the state dict, the shape in the current model is {t.shape}")

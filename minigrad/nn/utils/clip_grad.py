@@ -32,6 +32,17 @@ def _as_list(name, tensors):
     return tensors
 
 
+def _number(name, what, value):
+    """``max_norm`` / ``clip_value`` as a float: a number >= 0, not NaN (a NaN would turn
+    every gradient into NaN; a negative bound would flip their signs)."""
+    if isinstance(value, Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not value >= 0:
+        raise ValueError(f"{name}: {what} must be a number >= 0, got {value!r}")
+    return float(value)
+
+
 def _norm_type(name, norm_type):
     try:
         norm_type = float(norm_type)
@@ -74,7 +85,7 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     if not grads:
         return
     total = float(total_norm.item() if isinstance(total_norm, Tensor) else total_norm)
-    coef = min(float(max_norm) / (total + 1e-6), 1.0)
+    coef = min(_number("clip_grads_with_norm_", "max_norm", max_norm) / (total + 1e-6), 1.0)
     with no_grad():
         for g in grads:
             g.mul_(coef)
@@ -89,6 +100,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     gradient are skipped. ``error_if_nonfinite=True`` raises on a NaN or infinite norm.
     ``foreach`` is accepted and ignored."""
     parameters = _as_list("clip_grad_norm_", parameters)
+    _number("clip_grad_norm_", "max_norm", max_norm)
     grads = [p.grad for p in parameters if p.grad is not None]
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
     clip_grads_with_norm_(parameters, max_norm, total)
@@ -105,7 +117,7 @@ def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False
 def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient of ``parameters`` into ``[-clip_value, clip_value]``, in place."""
     parameters = _as_list("clip_grad_value_", parameters)
-    clip_value = float(clip_value)
+    clip_value = _number("clip_grad_value_", "clip_value", clip_value)
     with no_grad():
         for p in parameters:
             if p.grad is not None:
