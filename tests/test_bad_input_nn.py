@@ -323,11 +323,7 @@ def test_linear_with_an_empty_batch_or_no_features_forward_and_backward(N, K, O)
     assert x1.grad.shape == (K,)
 
 
-# ops/conv.py (not this change's to edit) fails on these; reported with this reproducer.
 # PyTorch: output (0, 4, 3, 3) / bias-only output, zero weight and bias gradients.
-@pytest.mark.xfail(reason="ops/conv.py: an empty batch fails in backward (reshape(0, O, -1)) "
-                          "and a 1x1 conv with N=0 in forward; in_channels=0 divides by zero",
-                   strict=False)
 @pytest.mark.parametrize("N, C, k", [(0, 2, 3), (0, 2, 1), (2, 0, 3)])
 def test_conv_with_an_empty_batch_as_pytorch(N, C, k):
     x = Tensor(f32(N, C, 5, 5), requires_grad=True)

@@ -181,7 +181,8 @@ class ConvNd(ArrayFunction):
         gw = ConvWeightNd.apply(x, grad, weight.shape, **ctx.args) if needs[1] else None
         gb = None
         if len(needs) > 2 and needs[2]:   # (summing over the batch first runs over long rows)
-            gb = grad.reshape(grad.shape[0], grad.shape[1], -1).sum(dim=0).sum(dim=1)
+            positions = int(np.prod(grad.shape[2:]))
+            gb = grad.reshape(grad.shape[0], grad.shape[1], positions).sum(dim=0).sum(dim=1)
         return gx, gw, gb
 
 

@@ -118,7 +118,7 @@ class _Columns:
 
     def blocks(self):
         """Slices of the batch whose columns take about ``BLOCK_BYTES``."""
-        step = max(1, BLOCK_BYTES // (self.C * self.K * self.per_sample * self.dtype.itemsize))
+        step = max(1, BLOCK_BYTES // max(1, self.C * self.K * self.per_sample * self.dtype.itemsize))
         return [slice(n, min(n + step, self.N)) for n in range(0, self.N, step)]
 
     def buffer(self, name, n):
@@ -238,10 +238,15 @@ def conv_forward(x, weight, bias, stride, padding, dilation, groups):
     N, C = x.shape[:2]
     O, kernel = weight.shape[0], weight.shape[2:]
     G = groups
+    if C == 0:                            # no input channels: every output is the bias
+        layout = _layout(x.shape, kernel, stride, padding, dilation, x.dtype)
+        out = np.zeros((N, O) + layout.out_shape, dtype=x.dtype)
+        return out if bias is None else out + bias.reshape((1, O) + (1,) * len(kernel))
     w = weight.reshape(G, O // G, -1)                            # (G, O/G, C/G·K)
     if _pointwise(kernel, stride, padding):
-        xs = x.reshape(N, G, C // G, -1)                         # (N, G, C/G, P)
-        out = np.matmul(w, xs).reshape((N, O, -1))               # (N, O, P)
+        P = math.prod(x.shape[2:])
+        xs = x.reshape(N, G, C // G, P)                          # (N, G, C/G, P)
+        out = np.matmul(w, xs).reshape((N, O, P))                # (N, O, P)
         if bias is not None:
             out += bias[:, None]
         return out.reshape((N, O) + x.shape[2:])
@@ -264,10 +269,12 @@ def conv_input_grad(g, weight, x_shape, stride, padding, dilation, groups):
     rows for kernel offset k are added back into that offset's tap (col2im)."""
     N, O = g.shape[:2]
     G = groups
+    if weight.shape[1] == 0 or N == 0:    # no input channels, or no samples: nothing to add
+        return np.zeros(x_shape, dtype=g.dtype)
     w = weight.reshape(G, O // G, -1)
     kernel = weight.shape[2:]
     if _pointwise(kernel, stride, padding):
-        gs = g.reshape(N, G, O // G, -1)                          # (N, G, O/G, P)
+        gs = g.reshape(N, G, O // G, math.prod(g.shape[2:]))      # (N, G, O/G, P)
         return np.matmul(w.swapaxes(-1, -2), gs).reshape(x_shape)
     layout = _layout(x_shape, kernel, stride, padding, dilation, g.dtype)
     if layout.out_shape != g.shape[2:]:
@@ -292,9 +299,12 @@ def conv_weight_grad(x, g, w_shape, stride, padding, dilation, groups):
     N, C = x.shape[:2]
     O, kernel = g.shape[1], w_shape[2:]
     G = groups
+    if C == 0 or N == 0:                  # no input channels, or no samples: a zero gradient
+        return np.zeros(w_shape, dtype=g.dtype)
     if _pointwise(kernel, stride, padding):
-        xs = x.reshape(N, G, C // G, -1)                         # (N, G, C/G, P)
-        gs = g.reshape(N, G, O // G, -1)                         # (N, G, O/G, P)
+        P = math.prod(x.shape[2:])
+        xs = x.reshape(N, G, C // G, P)                          # (N, G, C/G, P)
+        gs = g.reshape(N, G, O // G, P)                          # (N, G, O/G, P)
         return np.matmul(gs, xs.swapaxes(-1, -2)).sum(axis=0).reshape(w_shape)
     layout = _layout(x.shape, kernel, stride, padding, dilation, x.dtype)
     # accumulated transposed: OpenBLAS ran cols @ gᵀ 10% faster than g @ colsᵀ
