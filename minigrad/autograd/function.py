@@ -65,13 +65,14 @@ class Context:
                  "_retained", "_intermediate", "_arrays", "_held", "_versions", "__dict__",
                  "__weakref__")
 
-    def __init__(self, fn, inputs, needs_input_grad):
+    def __init__(self, fn, inputs, needs_input_grad, edges=None):
         self.fn = fn
         self.inputs = inputs
         # where each input's gradient goes, fixed when the op ran (an in-place op may give
         # the input Tensor a new grad_fn later): its node, the leaf itself, or None
-        self.edges = tuple(None if t is None or not t.requires_grad else
-                           t.grad_fn if t.grad_fn is not None else t for t in inputs)
+        self.edges = edges if edges is not None else tuple(
+            None if t is None or not t.requires_grad else
+            t.grad_fn if t.grad_fn is not None else t for t in inputs)
         self.needs_input_grad = needs_input_grad
         self.released = False
         self._saved = ()
@@ -226,23 +227,31 @@ class Function:
 
     @classmethod
     def _record(cls, args, kwargs):
-        inputs, arrays, first = [], [], {}
+        inputs, arrays, held, needs, edges = [], [], [], [], []
         for a in args:
             if isinstance(a, Tensor):
                 data = a._array
                 # two Tensors sharing one array (x and x.detach()): give the later one a view
                 # of its own, so that what forward saves says which of them it was
-                if first.setdefault(id(data), a) is not a:
-                    data = data.view()
+                for i, other in enumerate(held):
+                    if other is data and inputs[i] is not a:
+                        data = data.view()
+                        break
                 inputs.append(a)
                 arrays.append(data)
+                held.append(a._array)
+                needs.append(a.requires_grad)
+                edges.append(None if not a.requires_grad else
+                             a.grad_fn if a.grad_fn is not None else a)
             else:
                 inputs.append(None)
                 arrays.append(a)
-        inputs = tuple(inputs)
-        ctx = Context(cls, inputs, tuple(a is not None and a.requires_grad for a in inputs))
+                held.append(None)
+                needs.append(False)
+                edges.append(None)
+        ctx = Context(cls, tuple(inputs), tuple(needs), tuple(edges))
         ctx._arrays = arrays
-        ctx._held = tuple(None if t is None else t._array for t in inputs)
+        ctx._held = held
         if grad_mode.anomaly_enabled:           # where this op was called, for the walk
             ctx.forward_stack = "".join(traceback.format_stack()[:-2])
         if cls.forward_on_arrays:

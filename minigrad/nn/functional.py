@@ -240,6 +240,8 @@ def _linear(name, input, weight, bias):
         fast = False
     if fast:
         return _matmul.Linear.apply(input, weight, bias)
+    if not isinstance(name, str):       # the layer itself: its name, made only when needed
+        name = name._short_repr()
     return _linear_checked(name, input, weight, bias)
 
 

@@ -45,7 +45,7 @@ class Linear(Module):
         init._default_layer_init_(self.weight, self.bias)
 
     def forward(self, input):
-        return F._linear(self._short_repr(), input, self.weight, self.bias)
+        return F._linear(self, input, self.weight, self.bias)   # (named only on an error)
 
     def _short_repr(self):
         return f"Linear(in_features={self.in_features}, out_features={self.out_features})"
