@@ -95,7 +95,7 @@ def test_the_suite_has_its_scripts():
 
 
 @skip_in_create_graph_run
-@pytest.mark.parametrize("name", _params())
+@pytest.mark.parametrize("name", list(_params()))
 def test_pytorch_script_runs_on_minigrad(name, tmp_path):
     result = _python([str(SCRIPTS_DIR / name)], tmp_path, alias=True)
     lines = result.stdout.strip().splitlines()
