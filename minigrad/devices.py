@@ -59,6 +59,22 @@ def check_device(name, dev):
     return CPU
 
 
+def to_arguments(name, args, dtype, dev):
+    """The dtype of PyTorch's ``to(...)`` forms -- ``to(dtype)``, ``to(device)``,
+    ``to(device, dtype)``, ``to(tensor)`` (its dtype) and the keywords -- after checking
+    that the device, if any, is the CPU. None when no dtype was given."""
+    from .tensor import Tensor          # (tensor.py imports this module)
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif isinstance(a, (str, device)):
+            check_device(name, a)
+        else:
+            dtype = a
+    check_device(name, dev)
+    return dtype
+
+
 def _false():
     return False
 

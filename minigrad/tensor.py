@@ -220,14 +220,7 @@ class Tensor:
         ``to(other)`` (other's dtype), keywords too. Casting is differentiable between float
         dtypes; an integer or bool result is cut from the graph, as only float tensors can
         require grad. The device must be the CPU (``minigrad/devices.py``)."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, (str, _device.device)):
-                device = a
-            else:
-                dtype = a
-        _device.check_device("Tensor.to", device)
+        dtype = _device.to_arguments("Tensor.to", args, dtype, device)
         if dtype is None:
             return self.clone() if copy else self
         dtype = np.dtype(dtype)

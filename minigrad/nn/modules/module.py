@@ -291,14 +291,7 @@ class Module:
         """PyTorch's ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)``:
         casts every floating parameter and buffer to ``dtype`` in place (e.g. float64 for
         gradcheck). The device must be the CPU, minigrad's only one (``minigrad/devices.py``)."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, (str, _device.device)):
-                device = a
-            else:
-                dtype = a
-        _device.check_device(f"{type(self).__name__}.to", device)
+        dtype = _device.to_arguments(f"{type(self).__name__}.to", args, dtype, device)
         if dtype is None:
             return self
         dtype = _layer_dtype(f"{type(self).__name__}.to", dtype)   # as PyTorch: floating only
