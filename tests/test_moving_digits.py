@@ -2,7 +2,6 @@
 rendered pixels and compare them with the MNIST images, independently of how the clips
 were drawn: every frame holds the whole labelled digit, and its centre of mass moves by
 the same step each frame, in the labelled direction."""
-import time
 
 import numpy as np
 import pytest
@@ -126,9 +125,9 @@ def test_other_lengths_sizes_and_speeds():
         MovingDigits(train=False, frames=0)
 
 
-def test_generation_is_fast():
-    start = time.perf_counter()
+def test_every_training_clip_renders():
+    # (timings belong in benchmarks: rendering all 60,000 takes about 1.5 s on two cores)
     train = MovingDigits(train=True, seed=7)
     for block in range(0, 60000, 15000):       # every training clip, rendered once
-        train.render(slice(block, block + 15000), normalize=False)
-    assert time.perf_counter() - start < 15.0  # about 1.5 s on two cores
+        clips = train.render(slice(block, block + 15000), normalize=False)
+        assert clips.shape[0] == 15000 and np.isfinite(clips).all()
