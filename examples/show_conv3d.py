@@ -11,7 +11,7 @@ The top row is the clip, frame by frame. Below it, one row per filter of the fir
 * its three time slices, red for positive and blue for negative weights -- a filter whose
   slices differ (one sign before, the other after) responds to change, i.e. to motion;
 * its response to the clip in every frame (after BatchNorm and ReLU; 16x16 because the
-  layer has stride 2 in space);
+  layer has stride 2 in space; the first and last frames also see the zero padding in time);
 * its mean response to test clips moving in each of the 8 directions, relative to its
   mean over all of them: the direction it prefers.
 
@@ -78,9 +78,12 @@ def responses(model, clips):
 
 def direction_tuning(model, dataset, n=1000):
     """(filters, 8): each filter's mean response to ``n`` test clips moving in each
-    direction, divided by its mean over all directions."""
+    direction, divided by its mean over all directions. Only the frames that see a real
+    frame on either side count (the first and the last also see the zero padding in time)."""
     index = np.arange(min(n, len(dataset)))
-    mean = responses(model, dataset.render(index)).mean(axis=(2, 3, 4))     # (n, filters)
+    maps = responses(model, dataset.render(index))                         # (n, filters, T, ...)
+    inner = maps[:, :, 1:-1] if maps.shape[2] > 2 else maps
+    mean = inner.mean(axis=(2, 3, 4))                                      # (n, filters)
     directions = dataset.directions[index]
     per_direction = np.stack([mean[directions == d].mean(axis=0) for d in range(8)], axis=1)
     return per_direction / np.maximum(per_direction.mean(axis=1, keepdims=True), 1e-12)
@@ -101,9 +104,10 @@ def draw(plt, model, dataset, index, path, tuning_clips=1000):
     frames, k_t = clip.shape[1], weights.shape[1]
     cols = k_t + 1 + frames + 1                                          # slices, gap, maps, tuning
     rows = 1 + len(order)
-    fig = plt.figure(figsize=(0.72 * cols + 1.2, 0.72 * rows + 0.9))
+    height = 0.72 * rows + 0.9
+    fig = plt.figure(figsize=(0.72 * cols + 1.2, height))
     grid = fig.add_gridspec(rows, cols, width_ratios=[1] * k_t + [0.25] + [1] * frames + [2.2],
-                            hspace=0.35, wspace=0.08)
+                            hspace=0.35, wspace=0.08, top=1 - 0.75 / height, bottom=0.35 / height)
     for t in range(frames):                                              # the clip
         ax = fig.add_subplot(grid[0, k_t + 1 + t])
         ax.imshow(clip.numpy()[0, t], cmap="gray")
@@ -125,7 +129,8 @@ def draw(plt, model, dataset, index, path, tuning_clips=1000):
                 ax.set_title(f"t{s - k_t // 2:+d}" if s != k_t // 2 else "t", fontsize=7)
             if s == 0:
                 ax.set_ylabel(f"filter {f}", fontsize=7)
-        top = float(maps[f].max()) or 1.0
+        inner = maps[f, 1:-1] if frames > 2 else maps[f]   # the first and last see padding
+        top = float(inner.max()) or 1.0
         for t in range(frames):                                          # its response, frame by frame
             ax = fig.add_subplot(grid[row, k_t + 1 + t])
             ax.imshow(maps[f, t], cmap="magma", vmin=0, vmax=top)
@@ -135,13 +140,16 @@ def draw(plt, model, dataset, index, path, tuning_clips=1000):
         ax.axhline(1.0, color="grey", lw=0.5)
         ax.set_xticks(range(8))
         ax.set_xticklabels(list(ARROWS) if row == rows - 1 else [], fontsize=7)
+        ax.yaxis.tick_right()
         ax.tick_params(axis="y", labelsize=5, length=2)
         ax.set_ylim(0, max(2.0, float(tuning[f].max()) * 1.05))
         if row == 1:
             ax.set_title("response by direction\n(relative to its mean)", fontsize=7)
     fig.suptitle(f"first Conv3d layer: {len(order)} filters of {k_t}x{weights.shape[2]}x"
                  f"{weights.shape[3]} (time x height x width), their slices over time (red +, "
-                 f"blue -), what they make of the clip, and the motion they prefer", fontsize=8)
+                 f"blue -), what they make of the clip\n(frames 0 and {frames - 1} also see "
+                 f"the zero padding in time), and the motion they prefer", fontsize=8,
+                 y=1 - 0.1 / height)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")

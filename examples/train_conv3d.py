@@ -43,21 +43,11 @@ INPUT_SHAPE = (1, 1, FRAMES, SIZE, SIZE)          # one clip: (N, C, T, H, W)
 TASK = training.MultiHead("digit", "direction", unit="clips")
 DEFAULT_LR = {"sgd": 0.1, "adam": 5e-3, "adamw": 5e-3}
 
-BatchNorm3d = getattr(nn, "BatchNorm3d", None)
-if BatchNorm3d is None:          # minigrad without nn.BatchNorm3d: the same layer, for 5-D input
-    from minigrad.nn.modules.batchnorm import _BatchNorm
-
-    class BatchNorm3d(_BatchNorm):
-        """Batch norm over (N, C, D, H, W) input: statistics per channel C."""
-        _expected_dims = (5,)
-        _layout = "5-D (N, C, D, H, W)"
-
-
 def conv_bn_relu(c_in, c_out, kernel, stride=1):
     kernel = (kernel,) * 3 if isinstance(kernel, int) else kernel
     padding = tuple(k // 2 for k in kernel)
     return [nn.Conv3d(c_in, c_out, kernel, stride=stride, padding=padding, bias=False),
-            BatchNorm3d(c_out), nn.ReLU()]
+            nn.BatchNorm3d(c_out), nn.ReLU()]
 
 
 class MovingDigitsNet(nn.Module):

@@ -248,3 +248,18 @@ def test_functional_errors():
         F.batch_norm(x, None, None, training=False)
     with pytest.raises(ValueError, match=r"expected input of shape \(N, C, \.\.\.\)"):
         F.batch_norm(mg.zeros(3), None, None, training=True)
+
+
+def test_batchnorm3d_normalises_5d_input_per_channel_and_refuses_4d():
+    import minigrad as mg
+    from minigrad import nn
+    mg.manual_seed(0)
+    bn = nn.BatchNorm3d(3)
+    x = mg.randn(4, 3, 2, 5, 5) * 3 + 1
+    y = bn(x).numpy()
+    np.testing.assert_allclose(y.mean(axis=(0, 2, 3, 4)), 0, atol=1e-5)
+    np.testing.assert_allclose(y.var(axis=(0, 2, 3, 4)), 1, rtol=1e-3)
+    with pytest.raises(ValueError, match="5-D"):
+        bn(mg.randn(4, 3, 5, 5))
+    assert mg.gradgradcheck(lambda t: nn.BatchNorm3d(2).double()(t),
+                            (mg.randn(3, 2, 2, 2, 2, dtype=np.float64, requires_grad=True),))

@@ -125,3 +125,11 @@ class BatchNorm2d(_BatchNorm):
 
     _expected_dims = (4,)
     _layout = "4-D (N, C, H, W)"
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch norm over (N, C, D, H, W) input: statistics per channel C, taken over N, D, H
+    and W."""
+
+    _expected_dims = (5,)
+    _layout = "5-D (N, C, D, H, W)"
