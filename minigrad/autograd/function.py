@@ -65,15 +65,13 @@ class Context:
                  "_retained", "_intermediate", "_arrays", "_held", "_versions", "__dict__",
                  "__weakref__")
 
-    def __init__(self, fn, inputs, needs_input_grad, edges=None):
+    def __init__(self, fn, inputs):
         self.fn = fn
         self.inputs = inputs
         # where each input's gradient goes, fixed when the op ran (an in-place op may give
-        # the input Tensor a new grad_fn later): its node, the leaf itself, or None
-        self.edges = edges if edges is not None else tuple(
-            None if t is None or not t.requires_grad else
-            t.grad_fn if t.grad_fn is not None else t for t in inputs)
-        self.needs_input_grad = needs_input_grad
+        # the input Tensor a new grad_fn later)
+        self.edges = tuple(edge_of(t) for t in inputs)
+        self.needs_input_grad = tuple(e is not None for e in self.edges)
         self.released = False
         self._saved = ()
         self._output = None       # the output array, set by apply
@@ -143,6 +141,14 @@ class Context:
 
     def __repr__(self):
         return f"<{self.name()}>"
+
+
+def edge_of(t):
+    """Where the gradient of ``t`` goes: its node (``grad_fn``), the leaf itself when it is
+    a leaf that requires grad, or None (not a Tensor, or no gradient wanted)."""
+    if t is None or not t.requires_grad:
+        return None
+    return t.grad_fn if t.grad_fn is not None else t
 
 
 class AccumulateGrad:
@@ -227,7 +233,7 @@ class Function:
 
     @classmethod
     def _record(cls, args, kwargs):
-        inputs, arrays, held, needs, edges = [], [], [], [], []
+        inputs, arrays, held = [], [], []
         for a in args:
             if isinstance(a, Tensor):
                 data = a._array
@@ -240,16 +246,11 @@ class Function:
                 inputs.append(a)
                 arrays.append(data)
                 held.append(a._array)
-                needs.append(a.requires_grad)
-                edges.append(None if not a.requires_grad else
-                             a.grad_fn if a.grad_fn is not None else a)
             else:
                 inputs.append(None)
                 arrays.append(a)
                 held.append(None)
-                needs.append(False)
-                edges.append(None)
-        ctx = Context(cls, tuple(inputs), tuple(needs), tuple(edges))
+        ctx = Context(cls, tuple(inputs))
         ctx._arrays = arrays
         ctx._held = held
         if grad_mode.anomaly_enabled:           # where this op was called, for the walk
@@ -349,7 +350,7 @@ def mark_not_differentiable(g, op, reason, depends_on):
     deps = tuple(t for t in depends_on if t is not None and t.requires_grad)
     if not grad_mode.enabled or not deps:
         return Tensor._from_op(arr, None)
-    ctx = Context(_NotDifferentiable, deps, (True,) * len(deps))
+    ctx = Context(_NotDifferentiable, deps)
     ctx.op, ctx.reason = op, reason
     ctx._output = arr
     return Tensor._from_op(arr, ctx)

@@ -19,7 +19,7 @@ nodes that lead to the tensors it was asked about.
 import numpy as np
 
 from . import grad_mode
-from .function import mark_not_differentiable
+from .function import edge_of, mark_not_differentiable
 from ..tensor import Tensor, _as_array
 
 
@@ -67,7 +67,7 @@ def _walk(roots, root_grads, retain_graph, create_graph, targets):
     grads = {}            # id(node) or id(leaf) -> gradient Tensor summed so far
     leaves = {}           # id(leaf) -> the leaf
     for r, g in zip(roots, root_grads):
-        key = _key(r, leaves)
+        key = _key(edge_of(r), leaves)
         grads[key] = g if key not in grads else grads[key] + g
     order = _topological_order([r.grad_fn for r in roots if r.grad_fn is not None])
 
@@ -106,9 +106,7 @@ def _walk(roots, root_grads, retain_graph, create_graph, targets):
             for edge, pg in zip(node.edges, _call_backward(node, g)):
                 if pg is None or edge is None:
                     continue
-                key = id(edge)
-                if isinstance(edge, Tensor):
-                    leaves[key] = edge
+                key = _key(edge, leaves)
                 prev = grads.get(key)
                 grads[key] = pg if prev is None else prev + pg
             if not retain_graph:
@@ -227,11 +225,12 @@ def _topological_order(nodes):
     return order
 
 
-def _key(t, leaves):
-    if t.grad_fn is not None:
-        return id(t.grad_fn)
-    leaves[id(t)] = t
-    return id(t)
+def _key(edge, leaves):
+    """The key gradients of ``edge`` (a node or a leaf, see ``edge_of``) are summed under;
+    a leaf is also noted in ``leaves``."""
+    if isinstance(edge, Tensor):
+        leaves[id(edge)] = edge
+    return id(edge)
 
 
 def _accumulate(t, g, create_graph, handed):

@@ -97,37 +97,21 @@ class Std(ArrayFunction):
 
 
 class MaxMin(ArrayFunction):
-    """max or min over ``dim`` (an int or None). With ``dim`` the gradient goes to exactly
-    one element per reduced slice -- the first extreme one -- as PyTorch's ``max(dim)`` does,
-    so ties do not multiply the gradient. Over all elements (``dim=None``) PyTorch splits the
-    gradient evenly between tied extremes, and so does minigrad."""
+    """max or min over all elements. PyTorch splits the gradient evenly between tied
+    extremes, and so does minigrad. (Over one dim, ``max_or_min`` below picks with
+    ``TakeAlong``, whose gradient goes to exactly one element per slice.)"""
 
     @staticmethod
-    def forward(ctx, a, dim=None, keepdim=False, largest=True):
+    def forward(ctx, a, largest=True):
         arg = np.argmax if largest else np.argmin
-        if a.size == 0:
-            raise RuntimeError(f"{'max' if largest else 'min'}(): cannot reduce an empty tensor")
-        if dim is None:
-            value = a.reshape(-1)[arg(a.reshape(-1))]   # the first nan, if any, as np.max
-            ties = np.isnan(a) if np.isnan(value) else a == value
-            ctx.share = (ties / ties.sum()).astype(a.dtype)   # each tied extreme's share
-            ctx.dim = None
-            return np.asarray(value)
-        if isinstance(dim, (tuple, list)):
-            raise TypeError(f"{'max' if largest else 'min'}(): dim must be an int or None, got "
-                            f"{dim!r} (PyTorch's max/min reduce one dim; reduce twice for more)")
-        (axis,) = _axes(dim, a.ndim)
-        idx = np.expand_dims(arg(a, axis=axis), axis)
-        ctx.index, ctx.shape, ctx.dim, ctx.keepdim = idx, a.shape, axis, keepdim
-        out = np.take_along_axis(a, idx, axis=axis)
-        return out if keepdim else np.squeeze(out, axis)
+        value = a.reshape(-1)[arg(a.reshape(-1))]       # the first nan, if any, as np.max
+        ties = np.isnan(a) if np.isnan(value) else a == value
+        ctx.share = (ties / ties.sum()).astype(a.dtype)   # each tied extreme's share
+        return np.asarray(value)
 
     @staticmethod
     def backward(ctx, grad):
-        if ctx.dim is None:
-            return masked(grad, ctx.share)
-        g = grad if ctx.keepdim else grad.unsqueeze(ctx.dim)
-        return PutAlong.apply(g, ctx.index, ctx.dim, ctx.shape)
+        return masked(grad, ctx.share)
 
 
 class Cumsum(ArrayFunction):
@@ -199,16 +183,25 @@ class Norm(ArrayFunction):
 
 
 def max_or_min(x, dim, keepdim, largest):
-    """``x.max()`` gives a tensor; ``x.max(dim)`` gives ``(values, indices)`` like PyTorch."""
+    """``x.max()`` gives a tensor; ``x.max(dim)`` gives ``(values, indices)`` like PyTorch.
+    With ``dim`` the gradient goes to exactly one element per reduced slice -- the first
+    extreme one, the index returned -- as PyTorch's ``max(dim)`` does, so ties do not
+    multiply the gradient. The index is computed once and picks the values (``TakeAlong``)."""
     from ..tensor import Tensor
-    values = MaxMin.apply(x, dim=dim, keepdim=keepdim, largest=largest)
+    name = "max" if largest else "min"
+    if x._array.size == 0:
+        raise RuntimeError(f"{name}(): cannot reduce an empty tensor")
     if dim is None:
-        return values
-    axis = _axes(dim, x.ndim)[0]
-    indices = (np.argmax if largest else np.argmin)(x._array, axis=axis)
-    if keepdim:
-        indices = np.expand_dims(indices, axis)
-    return MaxResult(values, Tensor._from_op(indices, None))
+        return MaxMin.apply(x, largest=largest)
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{name}(): dim must be an int or None, got {dim!r} (PyTorch's max/min "
+                        "reduce one dim; reduce twice for more)")
+    (axis,) = _axes(dim, x.ndim)
+    index = np.expand_dims((np.argmax if largest else np.argmin)(x._array, axis=axis), axis)
+    values = TakeAlong.apply(x, index, axis)
+    if not keepdim:
+        values, index = values.squeeze(axis), np.squeeze(index, axis)
+    return MaxResult(values, Tensor._from_op(index, None))
 
 
 def _softmax_axis(dim, ndim):
