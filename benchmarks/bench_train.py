@@ -52,7 +52,9 @@ if not os.environ.get("MINIGRAD_BENCH_NO_TORCH"):   # set by the memory child pr
         torch = None
 
 
-def minigrad_net():
+def minigrad_net(nn=nn):
+    """The reference network, built with ``nn`` (minigrad's; ``bench_versions.py`` passes
+    another version's)."""
     return nn.Sequential(
         nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),

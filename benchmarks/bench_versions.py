@@ -9,8 +9,8 @@ round after round, on the same workloads, so a shared machine's swings hit both 
 Prints, per workload, each side's median time per step and the median of the per-round
 ratios (working tree / base; below 1 is faster):
 
-* ``refnet``: the reference network of ``bench_train.py`` (no BatchNorm), batch 128;
-  (both networks are spelled out here, as each side must build them with its own ``nn``)
+* ``refnet``: the reference network of ``bench_train.py`` (no BatchNorm), batch 128, built by
+  its ``minigrad_net`` with each side's own ``nn``;
 * ``mnist``: the training example's network (BatchNorm after every conv), batch 128;
 * ``mlp``: the 20-layer MLP of width 32 at batch 1 (framework overhead), and PyTorch's
   time for it when PyTorch is installed.
@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from blas_info import describe as describe_blas  # noqa: E402
+from bench_train import minigrad_net  # noqa: E402  (the reference network)
 
 
 def import_base(rev):
@@ -49,13 +50,7 @@ def import_base(rev):
 
 
 def refnet(mg):
-    nn = mg.nn
-    return nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(32, 16, 1), nn.ReLU(),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(1568, 128), nn.ReLU(), nn.Linear(128, 10))
+    return minigrad_net(mg.nn)
 
 
 def mnist_net(mg):
