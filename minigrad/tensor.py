@@ -284,8 +284,12 @@ class Tensor:
             value = value.to(self.dtype) if value.dtype != self.dtype else value
         else:
             value = np.asarray(value).astype(self.dtype)
-        everywhere = np.ones(self.shape, dtype=bool)
-        return self._inplace("fill_", lambda: ops.movement.Where.apply(everywhere, value, self))
+        return self._inplace("fill_", lambda: self._replaced_by(value))
+
+    def _replaced_by(self, values):
+        """``values`` (broadcast to this shape) as the recordable result of an in-place op
+        that overwrites every element: the gradient goes to ``values``, none to ``self``."""
+        return ops.movement.Where.apply(np.True_, values, self)
 
     def zero_(self):
         return self.fill_(0)
@@ -295,10 +299,8 @@ class Tensor:
         tensor; the gradient flows to ``src``."""
         if not isinstance(src, Tensor):
             src = Tensor(_as_array(src, self.dtype))
-        everywhere = np.ones(self.shape, dtype=bool)
-        return self._inplace("copy_", lambda: ops.movement.Where.apply(everywhere, src.to(self.dtype)
-                                                                      if src.dtype != self.dtype
-                                                                      else src, self))
+        return self._inplace("copy_", lambda: self._replaced_by(
+            src.to(self.dtype) if src.dtype != self.dtype else src))
 
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
@@ -745,8 +747,7 @@ class Tensor:
         from . import random as _random_module
         rng = _random_module.generator() if generator is None else generator.numpy_generator
         values = Tensor._from_op(np.asarray(draw(rng)).astype(self.dtype), None)
-        return self._inplace(name, lambda: ops.movement.Where.apply(
-            np.ones(self.shape, dtype=bool), values, self))
+        return self._inplace(name, lambda: self._replaced_by(values))
 
     def repeat(self, *sizes):
         """Tile the tensor ``sizes[i]`` times along dim i (PyTorch's ``repeat``, numpy's
