@@ -178,7 +178,8 @@ def test_both_im2col_column_layouts(nd, stride, flat):
     b = rng.standard_normal(O)
     out_shape = conv_out_shape(size, kernel, stride, pads, dilation)
     assert _Columns(x.shape, kernel, stride, pads, dilation, out_shape, x.dtype).flat == flat
-    f = lambda x, w, b: CONV[nd](x, w, b, stride=stride, padding=1, dilation=dilation, groups=2)
+    def f(x, w, b):
+        return CONV[nd](x, w, b, stride=stride, padding=1, dilation=dilation, groups=2)
     out = f(Tensor(x), Tensor(w), Tensor(b))
     ref = conv_reference(x, w, b, stride, pads, dilation, 2)
     np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10, atol=1e-10)

@@ -64,7 +64,7 @@ def test_a_dataset_of_tensors_is_stacked():
 
 
 def test_default_collate_matches_torch_default_collate():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from torch.utils.data import default_collate as torch_collate
     samples = [(np.full((2,), i, np.float32), i, np.int64(i), {"a": np.ones(1) * i})
                for i in range(3)]

@@ -183,7 +183,7 @@ def test_saved_arrays_are_released_after_backward():
     y.sum().backward()
     assert y.grad_fn.released and y.grad_fn._saved == ()
     with pytest.raises(RuntimeError, match="retain_graph"):
-        y.grad_fn.saved_tensors
+        _ = y.grad_fn.saved_tensors
     # with retain_graph the context keeps them
     y2 = x.exp()
     y2.sum().backward(retain_graph=True)

@@ -124,7 +124,7 @@ def run_minigrad(case):
         assert expect != "ok", f"{case}: a valid input was refused: {type(e).__name__}: {message}"
         FIGURES["clear errors"] += 1
         return
-    except Exception as e:                                   # noqa: BLE001
+    except Exception as e:
         raise AssertionError(f"{case}: an unhelpful {type(e).__name__}: {e}") from e
     if expect == "error":
         FIGURES["silent results"] += 1
@@ -146,7 +146,7 @@ def run_pytorch(case, torch_lib):
             warnings.simplefilter("ignore")
             case.run(torch_lib)
         got = "ok"
-    except Exception:                                          # noqa: BLE001
+    except Exception:
         got = "error"
     assert got == expect, f"{case}: PyTorch gives {got}, the oracle says {expect}"
 

@@ -90,7 +90,7 @@ def test_reassigning_and_deleting():
     del net.head
     assert [n for n, _ in net.named_children()] == ["block"]
     with pytest.raises(AttributeError, match="'Net' object has no attribute 'head'"):
-        net.head
+        _ = net.head
 
 
 def test_registration_name_checks():
@@ -501,8 +501,9 @@ CE_CASES = [  # logits shape, targets, label_smoothing, ignore_index
 def test_cross_entropy_vs_written_out_reference_and_gradcheck(shape, target, smoothing, ignore,
                                                               reduction):
     x, t = rand(*shape, seed=3), np.array(target)
-    loss = lambda z: F.cross_entropy(z, t, reduction=reduction, label_smoothing=smoothing,
-                                     ignore_index=ignore)
+    def loss(z):
+        return F.cross_entropy(z, t, reduction=reduction, label_smoothing=smoothing,
+                               ignore_index=ignore)
     ref = _cross_entropy_reference(x, t, reduction, smoothing, ignore)
     np.testing.assert_allclose(loss(Tensor(x)).numpy(), ref, rtol=1e-12, atol=1e-12)
     out32 = loss(Tensor(x.astype(np.float32)))

@@ -16,6 +16,13 @@ from .graph import backward, grad
 from . import functional
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 
+__all__ = [
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+    "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "Function", "Context",
+    "once_differentiable", "backward", "grad", "functional", "gradcheck", "gradgradcheck",
+    "GradcheckError", "Variable",
+]
+
 
 def Variable(tensor, requires_grad=False, volatile=False):
     """Deprecated in PyTorch since 0.4 and kept for old scripts: returns the tensor itself,

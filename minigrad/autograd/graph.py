@@ -145,7 +145,7 @@ def _call_backward(node, g):
     recording off, and under ``create_graph`` its results are marked so that
     differentiating them again is an error (never a silently wrong higher derivative)."""
     if node.released:
-        node.saved_tensors  # raises the "backward a second time" error
+        _ = node.saved_tensors  # raises the "backward a second time" error
     fn = node.fn
     once = fn.once_differentiable or node._intermediate
     try:
@@ -238,7 +238,7 @@ def _accumulate(t, g, create_graph, handed):
     view, nor an array held elsewhere (``handed``: the caller's gradient, another ``.grad``
     -- Add, for one, hands the same array to both of its inputs), so an in-place edit of
     one -- gradient clipping, say -- cannot change another. With ``create_graph``,
-    ``.grad`` is the recorded Tensor (a recorded copy where it would share memory).""" 
+    ``.grad`` is the recorded Tensor (a recorded copy where it would share memory)."""
     if t.grad is not None:
         t.grad = t.grad + g if create_graph else Tensor._from_op(t.grad._array + g._array, None)
         return

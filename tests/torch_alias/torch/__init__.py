@@ -38,7 +38,7 @@ if os.environ.get("MINIGRAD_TORCH_ALIAS") != "1":
         f"{os.path.dirname(os.path.dirname(__file__))} from sys.path / PYTHONPATH to import "
         "the real PyTorch.")
 
-import minigrad  # noqa: E402
+import minigrad
 
 # every module of the minigrad package, under torch.*
 for _info in pkgutil.walk_packages(minigrad.__path__, "minigrad."):
