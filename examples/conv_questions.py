@@ -26,11 +26,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-import minigrad as mg  # noqa: E402
-import minigrad.nn.functional as F  # noqa: E402
-from minigrad import Tensor, nn  # noqa: E402
-from minigrad.ops.conv import output_size  # noqa: E402
-from minigrad.summary import layer_macs, summary  # noqa: E402
+import minigrad as mg
+import minigrad.nn.functional as F
+from minigrad import Tensor, nn
+from minigrad.ops.conv import output_size
+from minigrad.summary import layer_macs, summary
 
 
 # ---- printing helpers ------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from .. import random as _random
-from ..functional import pad  # noqa: F401  (F.pad, as in PyTorch)
+from ..functional import pad
 from ..functional import where as _where
 from ..ops import elementwise as _elementwise
 from ..ops import loss as _loss
