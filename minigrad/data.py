@@ -59,7 +59,7 @@ class TensorDataset(Dataset):
     def __getitem__(self, index):
         if isinstance(index, Tensor):
             index = index._array
-        return tuple(Tensor._from_op(t._array[index], None) for t in self.tensors)
+        return tuple(Tensor.wrap(t._array[index], None) for t in self.tensors)
 
     def __len__(self):
         return self.tensors[0].shape[0]
@@ -324,13 +324,13 @@ def default_collate(samples):
                                "one size or pass a collate_fn")
         if arrays[0].dtype.kind in "OSU":
             return list(samples)
-        return Tensor._from_op(np.stack(arrays), None)
+        return Tensor.wrap(np.stack(arrays), None)
     if isinstance(first, bool):
-        return Tensor._from_op(np.array(samples, dtype=np.bool_), None)
+        return Tensor.wrap(np.array(samples, dtype=np.bool_), None)
     if isinstance(first, int):
-        return Tensor._from_op(np.array(samples, dtype=np.int64), None)
+        return Tensor.wrap(np.array(samples, dtype=np.int64), None)
     if isinstance(first, float):
-        return Tensor._from_op(np.array(samples, dtype=np.float32), None)
+        return Tensor.wrap(np.array(samples, dtype=np.float32), None)
     if isinstance(first, Mapping):
         for i, s in enumerate(samples):
             if s.keys() != first.keys():
@@ -368,7 +368,7 @@ def _collate_kind(sample):
 def _as_batch(batch):
     """Batched fetches may return numpy arrays; hand out Tensors like the per-sample path."""
     if isinstance(batch, np.ndarray):
-        return Tensor._from_op(batch, None)
+        return Tensor.wrap(batch, None)
     if isinstance(batch, tuple):
         return tuple(_as_batch(b) for b in batch)
     if isinstance(batch, list):

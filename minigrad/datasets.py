@@ -222,7 +222,7 @@ def _decode(images_path, labels_path, normalize):
 
 def _tensor(array):
     """A Tensor over ``array`` (no copy) that tracks no gradient."""
-    return Tensor._from_op(array, None)
+    return Tensor.wrap(array, None)
 
 
 def _index_array(index):

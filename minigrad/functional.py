@@ -163,7 +163,7 @@ def where(condition, input=None, other=None):
     if isinstance(condition, Tensor):
         condition = condition._array
     if input is None and other is None:
-        return tuple(Tensor._from_op(i, None) for i in np.nonzero(condition))
+        return tuple(Tensor.wrap(i, None) for i in np.nonzero(condition))
     ref = input if isinstance(input, Tensor) else other
     if isinstance(ref, Tensor):
         input, other = ref._operand(input), ref._operand(other)

@@ -64,13 +64,17 @@ class Tensor:
         self._node = None         # a leaf's AccumulateGrad node, made when first asked for
 
     @classmethod
-    def _from_op(cls, data, ctx):
-        """Wrap an op's output array without the checks of ``__init__`` (hot path)."""
+    def wrap(cls, data, grad_fn=None):
+        """A Tensor around ``data`` (a numpy array, not copied, not checked): how an op hands
+        back its result. ``grad_fn`` is the graph node that made it (the op's ``Context``),
+        or None for a constant. The constructor ``Tensor(data)`` converts and checks its
+        input and never records; this is the fast path for code that made the array itself.
+        (PyTorch has no public equivalent: its ops are written in C++.)"""
         t = object.__new__(Tensor)
         t._array = data if isinstance(data, np.ndarray) else np.asarray(data)
         t.grad = None
-        t.requires_grad = ctx is not None
-        t.grad_fn = ctx
+        t.requires_grad = grad_fn is not None
+        t.grad_fn = grad_fn
         t._node = None
         return t
 
@@ -82,7 +86,7 @@ class Tensor:
         updates ``p`` in place, ``out.data.max(1)`` reads without recording. The numpy
         array itself is ``t.numpy()``. (Unlike PyTorch, an in-place change through ``.data``
         of values a graph saved for backward is caught there, as through ``detach()``.)"""
-        return Tensor._from_op(self._array, None)
+        return Tensor.wrap(self._array, None)
 
     @data.setter
     def data(self, value):
@@ -161,7 +165,7 @@ class Tensor:
 
     def detach(self):
         """A new leaf sharing the same data, cut off from the graph."""
-        return Tensor._from_op(self._array, None)
+        return Tensor.wrap(self._array, None)
 
     def requires_grad_(self, requires_grad=True):
         if not self.is_leaf:
@@ -225,7 +229,7 @@ class Tensor:
             return self.clone() if copy else self
         dtype = np.dtype(dtype)
         if not np.issubdtype(dtype, np.floating):
-            return Tensor._from_op(self._array.astype(dtype), None)
+            return Tensor.wrap(self._array.astype(dtype), None)
         return ops.elementwise.Cast.apply(self, dtype=dtype, copy=copy)
 
     def type(self, dtype=None):
@@ -382,7 +386,7 @@ class Tensor:
         arr = np.asarray(other)
         if np.issubdtype(self.dtype, np.floating) and arr.dtype != self.dtype:
             arr = arr.astype(self.dtype)
-        return Tensor._from_op(arr, None)
+        return Tensor.wrap(arr, None)
 
     def _promoted(self, other, true_division=False):
         """``self`` and the right operand of an arithmetic op, cast the way PyTorch promotes
@@ -475,7 +479,7 @@ class Tensor:
     # comparisons: non-differentiable boolean tensors
     def _compare(self, other, op):
         other = other._array if isinstance(other, Tensor) else other
-        return Tensor._from_op(op(self._array, other), None)
+        return Tensor.wrap(op(self._array, other), None)
 
     def __eq__(self, other):
         return self._compare(other, np.equal)
@@ -586,10 +590,10 @@ class Tensor:
         return ops.reduce.max_or_min(self, dim, keepdim, largest=False)
 
     def argmax(self, dim=None, keepdim=False):
-        return Tensor._from_op(_arg_reduce(np.argmax, self._array, dim, keepdim), None)
+        return Tensor.wrap(_arg_reduce(np.argmax, self._array, dim, keepdim), None)
 
     def argmin(self, dim=None, keepdim=False):
-        return Tensor._from_op(_arg_reduce(np.argmin, self._array, dim, keepdim), None)
+        return Tensor.wrap(_arg_reduce(np.argmin, self._array, dim, keepdim), None)
 
     def softmax(self, dim):
         _norm_dim(dim, self.ndim)
@@ -683,16 +687,16 @@ class Tensor:
 
     # ---- more of PyTorch's Tensor methods ------------------------------------------------
     def all(self, dim=None, keepdim=False):
-        return Tensor._from_op(_bool_reduce(np.all, self._array, dim, keepdim), None)
+        return Tensor.wrap(_bool_reduce(np.all, self._array, dim, keepdim), None)
 
     def any(self, dim=None, keepdim=False):
-        return Tensor._from_op(_bool_reduce(np.any, self._array, dim, keepdim), None)
+        return Tensor.wrap(_bool_reduce(np.any, self._array, dim, keepdim), None)
 
     def nonzero(self, as_tuple=False):
         idx = np.nonzero(self._array)
         if as_tuple:
-            return tuple(Tensor._from_op(i, None) for i in idx)
-        return Tensor._from_op(np.stack(idx, axis=1) if idx else np.zeros((1, 0), np.int64), None)
+            return tuple(Tensor.wrap(i, None) for i in idx)
+        return Tensor.wrap(np.stack(idx, axis=1) if idx else np.zeros((1, 0), np.int64), None)
 
     def mm(self, other):
         if self.ndim != 2 or getattr(other, "ndim", 0) != 2:
@@ -746,7 +750,7 @@ class Tensor:
     def _fill_random(self, name, draw, generator):
         from . import random as _random_module
         rng = _random_module.generator() if generator is None else generator.numpy_generator
-        values = Tensor._from_op(np.asarray(draw(rng)).astype(self.dtype), None)
+        values = Tensor.wrap(np.asarray(draw(rng)).astype(self.dtype), None)
         return self._inplace(name, lambda: self._replaced_by(values))
 
     def repeat(self, *sizes):
@@ -812,7 +816,7 @@ class Tensor:
         dim = _norm_dim(dim, self.ndim)
         idx = np.argsort(-self._array if descending else self._array, axis=dim, kind="stable")
         return ops.reduce.SortResult(ops.reduce.TakeAlong.apply(self, idx, dim),
-                                     Tensor._from_op(idx, None))
+                                     Tensor.wrap(idx, None))
 
     def argsort(self, dim=-1, descending=False):
         return self.sort(dim, descending)[1]

@@ -29,7 +29,7 @@ def test_a_training_step_makes_no_float64_array(monkeypatch):
     # Every Tensor made (by an op's forward, by the walk, inside a backward), named by where
     # it was made: "ReLU.backward > Mul" is a Mul run by ReLU's backward formula.
     made, grads, where = [], [], []
-    real_apply, real_from_op = Function.__dict__["apply"].__func__, mg.Tensor._from_op
+    real_apply, real_wrap = Function.__dict__["apply"].__func__, mg.Tensor.wrap
     real_call, real_check = graph._call_backward, graph._check_grad
 
     def record_apply(cls, *args, **kwargs):
@@ -47,7 +47,7 @@ def test_a_training_step_makes_no_float64_array(monkeypatch):
             where.pop()
 
     def record_output(data, ctx):
-        t = real_from_op(data, ctx)
+        t = real_wrap(data, ctx)
         made.append((" > ".join(where) or "the graph walk", t.dtype))
         return t
 
@@ -57,7 +57,7 @@ def test_a_training_step_makes_no_float64_array(monkeypatch):
 
     monkeypatch.setattr(Function, "apply", classmethod(record_apply))
     monkeypatch.setattr(graph, "_call_backward", record_backward)
-    monkeypatch.setattr(mg.Tensor, "_from_op", staticmethod(record_output))
+    monkeypatch.setattr(mg.Tensor, "wrap", staticmethod(record_output))
     monkeypatch.setattr(graph, "_check_grad", record_grad)
     loss = F.cross_entropy(model(x), y)
     loss.backward()

@@ -120,10 +120,10 @@ class Context:
                     return t
                 # a recorded in-place op has since given ``t`` new values and a new history:
                 # the saved value is the old one, made by the node the edge points to
-                return Tensor._from_op(given, edge if isinstance(edge, Context) else None)
+                return Tensor.wrap(given, edge if isinstance(edge, Context) else None)
         if a is self._output:
-            return Tensor._from_op(a, self)
-        return Tensor._from_op(a, None)
+            return Tensor.wrap(a, self)
+        return Tensor.wrap(a, None)
 
     def release(self):
         self.released = True
@@ -186,8 +186,8 @@ def rebuilt(cached, rebuild):
     if grad_mode.enabled:
         return rebuild()
     if isinstance(cached, tuple):
-        return tuple(Tensor._from_op(c, None) for c in cached)
-    return Tensor._from_op(cached, None)
+        return tuple(Tensor.wrap(c, None) for c in cached)
+    return Tensor.wrap(cached, None)
 
 
 class Function:
@@ -229,7 +229,7 @@ class Function:
         else:
             with grad_mode.no_grad():
                 out = cls.forward(_Unrecorded(), *args, **kwargs)
-        return Tensor._from_op(out._array if isinstance(out, Tensor) else out, None)
+        return Tensor.wrap(out._array if isinstance(out, Tensor) else out, None)
 
     @classmethod
     def _record(cls, args, kwargs):
@@ -271,7 +271,7 @@ class Function:
             if tensor_module._versions:         # some array has been written in place
                 ctx._versions = tuple(tensor_module._version(a) if isinstance(a, np.ndarray)
                                       else 0 for a in ctx._saved)
-        t = Tensor._from_op(out, ctx)
+        t = Tensor.wrap(out, ctx)
         ctx._output = out
         return t
 
@@ -349,8 +349,8 @@ def mark_not_differentiable(g, op, reason, depends_on):
     arr = g._array if isinstance(g, Tensor) else np.asarray(g)
     deps = tuple(t for t in depends_on if t is not None and t.requires_grad)
     if not grad_mode.enabled or not deps:
-        return Tensor._from_op(arr, None)
+        return Tensor.wrap(arr, None)
     ctx = Context(_NotDifferentiable, deps)
     ctx.op, ctx.reason = op, reason
     ctx._output = arr
-    return Tensor._from_op(arr, ctx)
+    return Tensor.wrap(arr, ctx)

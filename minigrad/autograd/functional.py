@@ -184,7 +184,7 @@ def _fill_in_zeros(fn_name, grads, refs, strict, create_graph, stage):
             if strict:
                 raise RuntimeError(f"{fn_name}: {_STAGES[stage].format(i=i)}. This is not "
                                    "allowed in strict mode.")
-            g = Tensor._from_op(np.zeros(refs[i].shape, dtype=refs[i].dtype), None)
+            g = Tensor.wrap(np.zeros(refs[i].shape, dtype=refs[i].dtype), None)
         elif strict and create_graph and not g.requires_grad:
             what = "hessian" if "double" in stage else "jacobian"
             raise RuntimeError(f"{fn_name}: the {what} of the function is independent of input "
@@ -317,7 +317,7 @@ def _jacobian(fn_name, func, inputs, create_graph, strict, hessian=False):
                                     f"{k} (block [{i}][{k}] of the hessian is zero)" if hessian
                                     else f"output {i} of the function is independent of input "
                                          f"{k}") + ". This is not allowed in strict mode.")
-                        g = Tensor._from_op(np.zeros(inp.shape, dtype=inp.dtype), None)
+                        g = Tensor.wrap(np.zeros(inp.shape, dtype=inp.dtype), None)
                     elif strict and create_graph and not g.requires_grad:
                         raise RuntimeError(
                             f"{fn_name}: block [{i}][{k}] of the {fn_name} is independent of "
@@ -333,7 +333,7 @@ def _jacobian(fn_name, func, inputs, create_graph, strict, hessian=False):
 
 def _stack_rows(rows, shape, dtype):
     if not rows:                              # an output with no elements
-        return Tensor._from_op(np.zeros(shape, dtype=dtype), None)
+        return Tensor.wrap(np.zeros(shape, dtype=dtype), None)
     from ..functional import stack           # imported here: ops import this package
     return stack(rows, dim=0).reshape(shape)
 

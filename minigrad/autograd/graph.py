@@ -158,10 +158,16 @@ def _call_backward(node, g):
             in_grads = fn.backward(node, g)
             reason = "its backward returned a numpy array, not a Tensor"
     except Exception as error:
-        if grad_mode.anomaly_enabled and "forward_stack" in node.__dict__ \
-                and hasattr(error, "add_note"):      # (Python 3.11 and later)
-            error.add_note(f"(detect_anomaly) the forward of {node.name()} was called at:\n"
-                           + node.forward_stack)
+        if grad_mode.anomaly_enabled and "forward_stack" in node.__dict__:
+            note = (f"(detect_anomaly) the forward of {node.name()} was called at:\n"
+                    + node.forward_stack)
+            if hasattr(error, "add_note"):           # Python 3.11 and later
+                error.add_note(note)
+            else:   # before 3.11: PEP 678's attribute (pytest shows it; the traceback doesn't)
+                try:
+                    error.__notes__ = [*getattr(error, "__notes__", ()), note]
+                except (AttributeError, TypeError):
+                    pass
         raise
     if not isinstance(in_grads, tuple):
         in_grads = (in_grads,)
@@ -240,13 +246,13 @@ def _accumulate(t, g, create_graph, handed):
     one -- gradient clipping, say -- cannot change another. With ``create_graph``,
     ``.grad`` is the recorded Tensor (a recorded copy where it would share memory)."""
     if t.grad is not None:
-        t.grad = t.grad + g if create_graph else Tensor._from_op(t.grad._array + g._array, None)
+        t.grad = t.grad + g if create_graph else Tensor.wrap(t.grad._array + g._array, None)
         return
     a = g._array
     if a.base is not None or id(a) in handed or not a.flags.writeable:
-        g = g.clone() if create_graph else Tensor._from_op(a.copy(), None)
+        g = g.clone() if create_graph else Tensor.wrap(a.copy(), None)
     elif not create_graph:
-        g = Tensor._from_op(a, None)
+        g = Tensor.wrap(a, None)
     handed.add(id(g._array))
     t.grad = g
 
@@ -292,9 +298,9 @@ def _root_grads(name, outputs, grad_outputs):
                     f"{name}: grad can be implicitly created only for scalar outputs, this "
                     f"output has shape {t.shape}; pass gradient= of that shape (or call "
                     ".sum() first)")
-            g = Tensor._from_op(np.ones_like(t._array), None)
+            g = Tensor.wrap(np.ones_like(t._array), None)
         elif isinstance(g, np.ndarray):     # a minigrad extension: numpy arrays too
-            g = Tensor._from_op(_as_array(g, t.dtype), None)
+            g = Tensor.wrap(_as_array(g, t.dtype), None)
         elif not isinstance(g, Tensor):
             raise TypeError(f"{name}: the gradient of output {i} must be a Tensor (or a numpy "
                             f"array), got {type(g).__name__}")

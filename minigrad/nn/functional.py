@@ -1162,7 +1162,7 @@ def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode
         return out
     indices = _conv_ops.max_pool_indices(x._array, kernel, stride, pads, dilation,
                                          bool(ceil_mode))
-    return out, Tensor._from_op(indices[0] if unbatched else indices, None)
+    return out, Tensor.wrap(indices[0] if unbatched else indices, None)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,

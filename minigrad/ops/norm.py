@@ -74,7 +74,7 @@ class BatchNorm(ArrayFunction):
                 xc = x - x.mean(dim=axes, keepdim=True)
                 invstd = ((xc * xc).mean(dim=axes, keepdim=True) + ctx.eps) ** -0.5
                 return xc * invstd, invstd.reshape(-1)
-            invstd = Tensor._from_op(ctx.invstd, None)
+            invstd = Tensor.wrap(ctx.invstd, None)
             return (x - ctx.running_mean.reshape(shape)) * invstd.reshape(shape), invstd
 
         xhat, invstd = rebuilt((ctx.xhat, ctx.invstd), normalise)

@@ -201,7 +201,7 @@ def max_or_min(x, dim, keepdim, largest):
     values = TakeAlong.apply(x, index, axis)
     if not keepdim:
         values, index = values.squeeze(axis), np.squeeze(index, axis)
-    return MaxResult(values, Tensor._from_op(index, None))
+    return MaxResult(values, Tensor.wrap(index, None))
 
 
 def _softmax_axis(dim, ndim):

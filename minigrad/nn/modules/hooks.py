@@ -147,7 +147,7 @@ class _InputTap(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         ctx.call.grad_inputs[ctx.position] = grad
-        return Tensor._from_op(np.zeros((), dtype=ctx.inputs[0].dtype), None), None
+        return Tensor.wrap(np.zeros((), dtype=ctx.inputs[0].dtype), None), None
 
 
 class _OutputTap(ArrayFunction):
