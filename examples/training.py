@@ -15,9 +15,11 @@ needed.
 """
 import argparse
 import json
+import math
 import time
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 import minigrad as mg
@@ -98,18 +100,28 @@ def evaluate(model, dataset, batch_size=1000, task=CLASSIFICATION):
     return total_loss / len(dataset), _unwrap(accuracies, task)
 
 
+class NonFiniteLoss(ArithmeticError):
+    """Training diverged: a loss (or, at the end of an epoch, a weight) is NaN or infinite."""
+
+
 def train_one_epoch(model, loader, optimizer, scheduler, epoch, epochs, task=CLASSIFICATION):
     """One pass over ``loader`` with a tqdm progress bar showing the running loss, the
     accuracies and the learning rate. Returns the epoch's mean loss and accuracy (a dict of
-    accuracies for a task with several)."""
+    accuracies for a task with several). Raises ``NonFiniteLoss`` at the first batch whose
+    loss is NaN or infinite, before that batch's step."""
     model.train()
     loss_sum, seen = 0.0, 0
     correct = dict.fromkeys(task.metrics, 0)
     bar = tqdm(loader, desc=f"epoch {epoch + 1}/{epochs}", unit="batch", leave=True,
                dynamic_ncols=True, mininterval=0.5)
-    for inputs, target in bar:
+    for batch, (inputs, target) in enumerate(bar):
         output = model(inputs)
         loss = task.loss(output, target)
+        if not math.isfinite(loss.item()):
+            bar.close()
+            raise NonFiniteLoss(f"epoch {epoch + 1}, batch {batch + 1}: the training loss is "
+                                f"{loss.item()} (a NaN or infinite input, or a learning rate "
+                                f"too large: lr was {scheduler.get_last_lr()[0]:.4g})")
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -274,8 +286,12 @@ def fit(args, model, train_set, test_set, input_shape, task=CLASSIFICATION, bega
         loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, drop_last=True,
                             seed=[args.seed, epoch])
         t0 = time.perf_counter()
-        train_loss, train_acc = train_one_epoch(model, loader, optimizer, scheduler, epoch,
-                                                args.epochs, **_task_kwarg(task))
+        try:
+            train_loss, train_acc = train_one_epoch(model, loader, optimizer, scheduler, epoch,
+                                                    args.epochs, **_task_kwarg(task))
+            _check_finite(model, epoch)
+        except NonFiniteLoss as error:
+            raise SystemExit(f"stopped: {error}. {_last_good(args, epoch)}") from None
         train_seconds += time.perf_counter() - t0
         test_loss, test_acc = evaluate(model, test_set, eval_batch_size, task)
         train_acc, test_acc = _as_dict(train_acc, task), _as_dict(test_acc, task)
@@ -313,6 +329,25 @@ def fit(args, model, train_set, test_set, input_shape, task=CLASSIFICATION, bega
     if args.metrics:
         write_json_atomic(args.metrics, metrics)
     return metrics
+
+
+def _check_finite(model, epoch):
+    """The weights at the end of an epoch, before they are evaluated and saved: the last
+    step of an epoch can make them NaN after a finite loss."""
+    bad = [name for name, p in model.named_parameters() if not np.isfinite(p.numpy()).all()]
+    if bad:
+        raise NonFiniteLoss(f"epoch {epoch + 1}: after the last step, {len(bad)} weight "
+                            f"tensors hold NaN or infinite values ({', '.join(bad[:3])}...)")
+
+
+def _last_good(args, epoch):
+    """Where the last good state is, for the message of a run that stopped in ``epoch``."""
+    if not args.checkpoint:
+        return "Nothing was saved (no --checkpoint)."
+    if Path(args.checkpoint).exists() and epoch > 0:
+        return (f"The checkpoint {args.checkpoint} (after epoch {epoch}) is kept as it was; "
+                f"--resume continues from it")
+    return "No checkpoint was written: the run stopped in its first epoch."
 
 
 def _task_kwarg(task):

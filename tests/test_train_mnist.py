@@ -81,3 +81,54 @@ def test_resume_with_a_different_schedule_is_refused(tmp_path):
     train_mnist.main(SMALL + ["--epochs", "1", "--checkpoint", str(ckpt)])
     with pytest.raises(SystemExit, match="--epochs 1"):
         train_mnist.main(SMALL + ["--epochs", "3", "--checkpoint", str(ckpt), "--resume"])
+
+
+def test_a_nan_pixel_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
+    ckpt = tmp_path / "ckpt.npz"
+    real_epoch = train_mnist.train_one_epoch
+    calls = []
+
+    def nan_in_second_epoch(model, loader, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:                      # one NaN pixel in the 3rd batch of epoch 2
+            batches = list(loader)
+            x = batches[2][0].numpy().copy()
+            x[0, 0, 5, 5] = np.nan
+            batches[2] = (mg.tensor(x), batches[2][1])
+            loader = batches
+        return real_epoch(model, loader, *args, **kwargs)
+
+    monkeypatch.setattr(train_mnist, "train_one_epoch", nan_in_second_epoch)
+    with pytest.raises(SystemExit) as stop:
+        train_mnist.main(SMALL + ["--epochs", "3", "--checkpoint", str(ckpt)])
+    message = str(stop.value.code)
+    assert "epoch 2, batch 3: the training loss is nan" in message
+    assert f"{ckpt} (after epoch 1) is kept" in message
+    state = mg.load(str(ckpt))
+    assert state["epoch"] == 1 and len(state["history"]) == 1
+    assert all(np.isfinite(np.asarray(v)).all() for v in state["model"].values())
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")     # numpy's overflow warnings on the way
+def test_a_diverging_learning_rate_stops_with_a_clear_message():
+    with pytest.raises(SystemExit) as stop:
+        train_mnist.main(SMALL + ["--epochs", "1", "--lr", "1e6"])
+    message = str(stop.value.code)
+    assert message.startswith("stopped: epoch 1, batch ") and "the training loss is" in message
+    assert "Nothing was saved (no --checkpoint)" in message
+
+
+def test_weights_made_nan_by_an_epochs_last_step_are_not_saved(tmp_path, monkeypatch):
+    ckpt = tmp_path / "ckpt.npz"
+    real_epoch = train_mnist.train_one_epoch
+
+    def poisons_a_weight(model, *args, **kwargs):
+        result = real_epoch(model, *args, **kwargs)
+        model[0].weight.data[0, 0, 0, 0] = float("inf")
+        return result
+
+    monkeypatch.setattr(train_mnist, "train_one_epoch", poisons_a_weight)
+    with pytest.raises(SystemExit, match=r"epoch 1: after the last step, 1 weight tensors hold "
+                                         r"NaN or infinite values \(0.weight"):
+        train_mnist.main(SMALL + ["--epochs", "2", "--checkpoint", str(ckpt)])
+    assert not ckpt.exists()
