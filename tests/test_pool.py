@@ -1,5 +1,7 @@
 """Max, average and adaptive average pooling: forward and backward against references
 written out with loops over output positions, gradchecks, ties, and the error messages."""
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -208,6 +210,39 @@ def test_global_average_pool():
     assert out.shape == (4, 8, 1, 1) and out.dtype == np.float32
     np.testing.assert_allclose(out.numpy()[:, :, 0, 0], x.mean(axis=(2, 3)), rtol=1e-5)
     assert nn.AdaptiveAvgPool2d((None, 2))(Tensor(x)).shape == (4, 8, 5, 2)
+
+
+# ---- memory follows the output, not the padding --------------------------------------------
+def _peak_bytes(fn):
+    tracemalloc.start()
+    try:
+        result = fn()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: F.max_pool2d(x, 41, stride=1, padding=20),
+    lambda x: F.avg_pool2d(x, 41, stride=1, padding=20),
+    lambda x: F.avg_pool2d(x, 41, stride=1, padding=20, count_include_pad=False),
+    lambda x: F.max_pool2d(x, 41, stride=7, padding=20, ceil_mode=True),
+    lambda x: F.max_pool2d(x, (3, 41), stride=1, padding=(1, 20), dilation=(2, 1)),
+    lambda x: F.max_pool3d(x[..., None].expand(x.shape + (3,)), 21, stride=1, padding=10),
+], ids=["max", "avg", "avg-no-pad-count", "max-ceil", "max-dilated", "max3d"])
+def test_pooling_memory_follows_the_output_not_the_padding(call):
+    """A 3x3 input under a 41x41 window padded by 20: the padded input is ~190 times the
+    input; the forward, backward and double backward need a few times input + output."""
+    x = Tensor(np.random.default_rng(0).standard_normal((8, 64, 3, 3)), requires_grad=True)
+    call(x).sum().backward()                    # warm up (imports, caches)
+    out, forward = _peak_bytes(lambda: call(x))
+    budget = 4 * (x.numpy().nbytes * (3 if out.ndim == 5 else 1) + out.numpy().nbytes)
+    assert forward < budget, f"forward peak {forward} B, budget {budget} B"
+    g = Tensor(np.ones(out.shape), requires_grad=True)
+    (gx,), backward = _peak_bytes(lambda: mg.autograd.grad(out, x, g, create_graph=True))
+    assert backward < budget, f"backward peak {backward} B, budget {budget} B"
+    _, twice = _peak_bytes(lambda: mg.autograd.grad(gx, g, mg.ones_like(gx)))
+    assert twice < budget, f"double backward peak {twice} B, budget {budget} B"
 
 
 # ---- facts and modules -----------------------------------------------------------------------

@@ -16,6 +16,11 @@ output's shape. So
   gradient into the tap that won;
 * average pooling sums the taps and spreads the gradient back over them.
 
+Pooling clips each tap to the unpadded input instead of padding it (``_clipped_taps``):
+padding is -inf or 0, which a max or a sum can leave out, so pooling's memory follows its
+input and output, not the padding (a 41x41 window padded by 20 over a 3x3 input would
+otherwise pad each map to 43x43).
+
 Python loops here run over kernel offsets, and for convolution over cache-sized blocks of
 samples (``BLOCK_BYTES``), never over single channels or output positions.
 
@@ -79,11 +84,48 @@ def _pooled_shape(x_shape, kernel, stride, padding, dilation, ceil_mode):
                  in zip(x_shape[2:], kernel, stride, padding, dilation))
 
 
-def _ceil_padding(x_shape, kernel, stride, padding, dilation, out_shape):
-    """Padding widened on the right so that the last (``ceil_mode``) window fits."""
-    return tuple((lo, max(hi, (o - 1) * s + d * (k - 1) + 1 - n - lo))
-                 for n, k, s, (lo, hi), d, o
-                 in zip(x_shape[2:], kernel, stride, padding, dilation, out_shape))
+def _clipped_taps(x_shape, kernel, stride, padding, dilation, out_shape):
+    """The taps of pooling, clipped to the unpadded input: for each kernel offset (numbered
+    in row-major order) that meets the input at all, ``(i, src, dst)`` -- ``x[src]`` are the
+    input elements offset ``i`` meets, a strided slice of the input itself, and
+    ``out[dst]`` the outputs they go to (``dst`` is None when that is every output).
+
+    The part of a tap that falls in the padding (or past it, in a ``ceil_mode`` window) is
+    left out, rather than materialised, so pooling needs memory for its input and output
+    only, however large the padding. Along one axis, output ``o`` meets input
+    ``o·stride + k·dilation - lo``, which is inside ``[0, n)`` for a run of outputs."""
+    per_axis = []
+    for n, k, s, (lo, _), d, o in zip(x_shape[2:], kernel, stride, padding, dilation,
+                                      out_shape):
+        runs = []
+        for j in range(k):
+            shift = j * d - lo                       # the input index output 0 meets
+            first = max(0, -(shift // s))            # first output meeting index >= 0
+            last = min(o, (n - 1 - shift) // s + 1)  # one past the last meeting index < n
+            if last <= first:
+                runs.append(None)                    # this offset meets only padding
+                continue
+            start = first * s + shift
+            src = slice(start, start + (last - first - 1) * s + 1, s)
+            runs.append((src, None if first == 0 and last == o else slice(first, last)))
+        per_axis.append(runs)
+    both = (slice(None), slice(None))
+    taps = []
+    for i, offset in enumerate(np.ndindex(*kernel)):
+        parts = [runs[j] for runs, j in zip(per_axis, offset)]
+        if None in parts:
+            continue
+        src = both + tuple(p[0] for p in parts)
+        dst = None
+        if any(p[1] is not None for p in parts):
+            dst = both + tuple(slice(None) if p[1] is None else p[1] for p in parts)
+        taps.append((i, src, dst))
+    return taps
+
+
+def _part(a, dst):
+    """``a[dst]`` (a view), or ``a`` itself when ``dst`` is None (every output)."""
+    return a if dst is None else a[dst]
 
 
 # ---- convolution, the textbook version ------------------------------------------------------
@@ -145,7 +187,8 @@ def conv_transpose_reference(g, weight, x_shape, stride, padding, dilation, grou
 
 
 def max_pool_reference(x, kernel, stride, padding, dilation):
-    """Max over each window, per channel (padding counts as -inf): (N, C, *out)."""
+    """Max over each window, per channel (padding counts as -inf): (N, C, *out). (The
+    textbook pads the input; ``MaxPoolNd`` computes the same without padding.)"""
     win = windows(pad_spatial(x, padding, -np.inf), kernel, stride, dilation)
     return win.max(axis=tuple(range(-len(kernel), 0)))
 
@@ -236,7 +279,9 @@ class MaxPoolNd(ArrayFunction):
     """Max over each window, per channel. Padding counts as -inf (never the maximum).
 
     Forward is an elementwise ``np.maximum`` over the taps (one strided view per kernel
-    offset). It also records, per output, which offset won: the *first* maximum in
+    offset), each clipped to the input (``_clipped_taps``): the padding is never
+    materialised, an output that a tap does not reach keeps what the other taps gave it,
+    and one whose window lies in the padding only is -inf. It also records, per output, which offset won: the *first* maximum in
     row-major window order, as PyTorch does (a later tap replaces the winner only when
     strictly greater). Backward sends each output's gradient to that one element only
     (``MaxPoolScatter``) -- with exact ties (common on MNIST's flat background) crediting
@@ -251,11 +296,10 @@ class MaxPoolNd(ArrayFunction):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode=False):
         track = ctx.needs_input_grad[0]
-        out, winner, padding, xp_shape = _max_pool(x, kernel, stride, padding, dilation,
-                                                   ceil_mode, track)
+        out, winner = _max_pool(x, kernel, stride, padding, dilation, ceil_mode, track)
         if track:
             ctx.winner = winner
-            ctx.args = x.shape, xp_shape, kernel, stride, padding, dilation
+            ctx.args = x.shape, kernel, stride, padding, dilation
         return out
 
     @staticmethod
@@ -265,34 +309,36 @@ class MaxPoolNd(ArrayFunction):
 
 def _max_pool(x, kernel, stride, padding, dilation, ceil_mode, track):
     """The max over each window, and with ``track`` the winner of each window: the kernel
-    offset (row-major) of its first maximum. Also returns the padding used (widened for
-    ``ceil_mode``) and the padded input's shape."""
+    offset (row-major) of its first maximum (0 for a window of padding only)."""
     out_shape = _pooled_shape(x.shape, kernel, stride, padding, dilation, ceil_mode)
-    padding = _ceil_padding(x.shape, kernel, stride, padding, dilation, out_shape)
-    xp = pad_spatial(x, padding, -np.inf)
-    offsets = list(np.ndindex(*kernel))
-    out = xp[_tap(offsets[0], stride, dilation, out_shape)].copy()
+    taps = _clipped_taps(x.shape, kernel, stride, padding, dilation, out_shape)
+    if taps and taps[0][0] == 0 and taps[0][2] is None:   # offset 0 meets every window
+        out = x[taps[0][1]].copy()
+        taps = taps[1:]
+    else:                                       # padding counts as -inf
+        out = np.full(x.shape[:2] + out_shape, -np.inf, dtype=x.dtype)
     winner = None
     if track:
-        index_type = np.uint8 if len(offsets) <= 256 else np.uint32
+        index_type = np.uint8 if int(np.prod(kernel)) <= 256 else np.uint32
         winner = np.zeros(out.shape, dtype=index_type)
-    for i, offset in enumerate(offsets[1:], start=1):
-        tap = xp[_tap(offset, stride, dilation, out_shape)]
+    for i, src, dst in taps:
+        tap, best = x[src], _part(out, dst)
         if track:
             # The first maximum is where the running maximum last rose strictly, i.e.
             # the largest i with tap_i > max(tap_0..tap_i-1). As i only grows, that is
             # a running np.maximum of i·(tap_i > out) -- arithmetic, because masked
             # writes (np.copyto(where=...), winner[mask] = i) are several times slower.
-            np.maximum(winner, (tap > out).view(np.uint8) * index_type(i), out=winner)
-        np.maximum(out, tap, out=out)
-    return out, winner, padding, xp.shape
+            won = _part(winner, dst)
+            np.maximum(won, (tap > best).view(np.uint8) * index_type(i), out=won)
+        np.maximum(best, tap, out=best)
+    return out, winner
 
 
 def max_pool_indices(x, kernel, stride, padding, dilation, ceil_mode=False):
     """PyTorch's ``return_indices``: for each output of ``MaxPoolNd`` with the same
     arguments, the flat index, within its own (n, c) map of the input, of the element that
     won the window (the one the gradient goes to). int64, of the output's shape."""
-    _, winner, _, _ = _max_pool(x, kernel, stride, padding, dilation, ceil_mode, True)
+    _, winner = _max_pool(x, kernel, stride, padding, dilation, ceil_mode, True)
     offsets = np.unravel_index(winner, kernel)
     flat = np.zeros(winner.shape, dtype=np.int64)
     nd = len(kernel)
@@ -305,21 +351,22 @@ def max_pool_indices(x, kernel, stride, padding, dilation, ceil_mode=False):
 
 class MaxPoolScatter(ArrayFunction):
     """Each output gradient written into the input element that won its window: zeros of
-    the input's shape elsewhere."""
+    the input's shape elsewhere (a window won by padding sends its gradient nowhere)."""
 
     @staticmethod
     def forward(ctx, grad, winner, args):
-        x_shape, xp_shape, kernel, stride, padding, dilation = args
+        x_shape, kernel, stride, padding, dilation = args
         ctx.winner, ctx.args = winner, args
-        gxp = np.zeros(xp_shape, dtype=grad.dtype)
+        gx = np.zeros(x_shape, dtype=grad.dtype)
         disjoint = _windows_disjoint(kernel, stride, dilation)
-        for i, offset in enumerate(np.ndindex(*kernel)):
-            tap = gxp[_tap(offset, stride, dilation, grad.shape[2:])]
+        for i, src, dst in _clipped_taps(x_shape, kernel, stride, padding, dilation,
+                                         grad.shape[2:]):
+            tap, g, won = gx[src], _part(grad, dst), _part(winner, dst)
             if disjoint:        # no element is in two windows: write instead of add
-                np.multiply(grad, winner == i, out=tap)
+                np.multiply(g, won == i, out=tap)
             else:
-                tap += grad * (winner == i)
-        return gxp[_interior(x_shape, padding)]
+                tap += g * (won == i)
+        return gx
 
     @staticmethod
     def backward(ctx, h):
@@ -332,12 +379,13 @@ class MaxPoolGather(ArrayFunction):
 
     @staticmethod
     def forward(ctx, h, winner, args):
-        x_shape, xp_shape, kernel, stride, padding, dilation = args
+        x_shape, kernel, stride, padding, dilation = args
         ctx.winner, ctx.args = winner, args
-        hp = pad_spatial(h, padding)
         out = np.zeros(winner.shape, dtype=h.dtype)
-        for i, offset in enumerate(np.ndindex(*kernel)):
-            out += hp[_tap(offset, stride, dilation, winner.shape[2:])] * (winner == i)
+        for i, src, dst in _clipped_taps(x_shape, kernel, stride, padding, dilation,
+                                         winner.shape[2:]):
+            part = _part(out, dst)
+            part += h[src] * (_part(winner, dst) == i)
         return out
 
     @staticmethod
@@ -364,14 +412,17 @@ class AvgPoolNd(ArrayFunction):
                                divisor_override, x.dtype)
         ctx.pool = dict(kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
                         count_include_pad=count_include_pad, divisor_override=divisor_override)
-        padding = _ceil_padding(x.shape, kernel, stride, padding, dilation, out_shape)
-        xp = pad_spatial(x, padding)
-        offsets = list(np.ndindex(*kernel))
-        total = xp[_tap(offsets[0], stride, dilation, out_shape)].copy()
-        for offset in offsets[1:]:
-            total += xp[_tap(offset, stride, dilation, out_shape)]
+        taps = _clipped_taps(x.shape, kernel, stride, padding, dilation, out_shape)
+        if taps and taps[0][2] is None:         # a tap that meets every window
+            total = x[taps[0][1]].copy()
+            taps = taps[1:]
+        else:                                   # padding adds zeros: left out
+            total = np.zeros(x.shape[:2] + out_shape, dtype=x.dtype)
+        for _, src, dst in taps:
+            part = _part(total, dst)
+            part += x[src]
         ctx.divisor = divisor
-        ctx.args = x.shape, xp.shape, kernel, stride, padding
+        ctx.args = x.shape, kernel, stride, padding
         total /= divisor
         return total
 
@@ -386,19 +437,19 @@ class AvgPoolSpread(ArrayFunction):
 
     @staticmethod
     def forward(ctx, grad, divisor, args, pool):
-        x_shape, xp_shape, kernel, stride, padding = args
+        x_shape, kernel, stride, padding = args
         ctx.pool = pool
         share = grad / divisor
-        gxp = np.zeros(xp_shape, dtype=grad.dtype)
+        gx = np.zeros(x_shape, dtype=grad.dtype)
         dilation = (1,) * len(kernel)
         disjoint = _windows_disjoint(kernel, stride, dilation)
-        for offset in np.ndindex(*kernel):
-            tap = gxp[_tap(offset, stride, dilation, grad.shape[2:])]
+        for _, src, dst in _clipped_taps(x_shape, kernel, stride, padding, dilation,
+                                         grad.shape[2:]):
             if disjoint:
-                tap[...] = share
+                gx[src] = _part(share, dst)
             else:
-                tap += share
-        return gxp[_interior(x_shape, padding)]
+                gx[src] += _part(share, dst)
+        return gx
 
     @staticmethod
     def backward(ctx, h):
