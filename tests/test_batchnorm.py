@@ -218,13 +218,15 @@ def test_state_dict_round_trip_keeps_eval_behaviour():
 
 # ---- errors ----------------------------------------------------------------------------------
 def test_bad_input_errors_name_layer_and_shapes():
-    with pytest.raises(ValueError, match=r"BatchNorm2d\(16\): expected 4-D \(N, C, H, W\) input, "
-                                         r"got input of shape \(2, 16, 5\) \(3-D\)"):
+    # the layer is named as it prints
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(16, eps=1e-05, momentum=0.1, affine=True, "
+                                         r"track_running_stats=True\): expected 4-D \(N, C, H, W\) "
+                                         r"input, got input of shape \(2, 16, 5\) \(3-D\)"):
         nn.BatchNorm2d(16)(mg.zeros(2, 16, 5))
-    with pytest.raises(ValueError, match=r"BatchNorm2d\(16\): expected input with 16 channels "
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(16, .*\): expected input with 16 channels "
                                          r"at dim 1, got input of shape \(2, 8, 4, 4\) with 8"):
         nn.BatchNorm2d(16)(mg.zeros(2, 8, 4, 4))
-    with pytest.raises(ValueError, match=r"BatchNorm1d\(3\): expected 2-D \(N, C\) or 3-D "
+    with pytest.raises(ValueError, match=r"BatchNorm1d\(3, .*\): expected 2-D \(N, C\) or 3-D "
                                          r"\(N, C, L\) input, got input of shape \(2, 3, 4, 4\)"):
         nn.BatchNorm1d(3)(mg.zeros(2, 3, 4, 4))
     with pytest.raises(ValueError, match="more than 1 value per channel when training"):

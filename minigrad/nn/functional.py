@@ -1,6 +1,14 @@
 """Stateless layers (``torch.nn.functional`` names), each a thin call into ``minigrad/ops``.
 
-Sections: activations, linear, losses, dropout, then convolution and pooling.
+Sections: activations, linear, losses, dropout, normalisation, then convolution and pooling.
+
+Most of this file is checking arguments, so that a bad one is a clear error naming the
+caller, the expected and the actual value. One convention for naming the caller: where a
+layer shares a function's checks, the public function (``linear``) is a one-line call of a
+private twin (``_linear``) whose first argument, ``name``, is what errors start with -- the function passes its own name as a
+string, a layer's ``forward`` passes the layer itself, which an error shows as it prints
+(``Conv2d(3, 4, kernel_size=(3, 3), stride=(1, 1))``), formatted only when an error is
+raised. (A layer's ``__init__``, before the layer exists, passes its class name.)
 """
 import math
 import warnings
@@ -10,9 +18,12 @@ import numpy as np
 from .. import random as _random
 from ..functional import pad
 from ..functional import where as _where
+from ..ops import conv as _conv_ops
 from ..ops import elementwise as _elementwise
 from ..ops import loss as _loss
 from ..ops import matmul as _matmul
+from ..ops import reduce as _reduce_ops
+from ..ops.norm import BatchNorm as _BatchNorm
 from ..tensor import Tensor, _norm_dim
 
 
@@ -782,7 +793,6 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
 
 
 # ---- normalisation ---------------------------------------------------------------------------
-from ..ops.norm import BatchNorm as _BatchNorm  # noqa: E402
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -906,10 +916,7 @@ def _empty_batch_norm(input, weight, bias):
 # ---- convolution and pooling -----------------------------------------------------------------
 # Thin wrappers over the N-d Functions in ``ops/conv.py``: they turn ints into per-axis tuples,
 # check shapes and values (naming the layer, the expected and the actual value), accept an
-# unbatched input (C, *spatial) as PyTorch does, and call the op. ``name`` is what errors are
-# reported as: the function's name, or the module that called it.
-from ..ops import conv as _conv_ops  # noqa: E402
-from ..ops import reduce as _reduce_ops  # noqa: E402
+# unbatched input (C, *spatial) as PyTorch does, and call the op. ``name``: see the top.
 
 
 def _ntuple(name, what, value, nd, positive=False):

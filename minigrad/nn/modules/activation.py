@@ -33,7 +33,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
-        F._check_finite("LeakyReLU", "negative_slope", negative_slope)
+        F._check_finite(type(self).__name__, "negative_slope", negative_slope)
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input):
@@ -50,7 +50,7 @@ class ELU(Module):
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
-        F._check_finite("ELU", "alpha", alpha)
+        F._check_finite(type(self).__name__, "alpha", alpha)
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):
@@ -102,7 +102,7 @@ class Softplus(Module):
 
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
-        F._check_finite("Softplus", "beta", beta)
+        F._check_finite(type(self).__name__, "beta", beta)
         if beta == 0 or not F._is_real(threshold) or threshold != threshold:
             raise ValueError(f"Softplus: beta must be non-zero and threshold a number, got "
                              f"beta={beta!r}, threshold={threshold!r}")
@@ -125,7 +125,9 @@ class Sigmoid(Module):
 
 
 class Tanh(Module):
-    """Shape: input (*), output (*) the same shape."""
+    """tanh(x), in (-1, 1).
+
+    Shape: input (*), output (*) the same shape."""
 
     def forward(self, input):
         return F.tanh(input)
@@ -156,7 +158,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, input):
-        return F._softmax("Softmax", input, _softmax_dim("Softmax", self.dim, input))
+        return F._softmax(self, input, _softmax_dim(self, self.dim, input))
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -173,7 +175,7 @@ class LogSoftmax(Module):
         self.dim = dim
 
     def forward(self, input):
-        return F._softmax("LogSoftmax", input, _softmax_dim("LogSoftmax", self.dim, input),
+        return F._softmax(self, input, _softmax_dim(self, self.dim, input),
                           log=True)
 
     def extra_repr(self):

@@ -1,4 +1,4 @@
-"""``BatchNorm1d`` and ``BatchNorm2d``: per-channel normalisation with running statistics.
+"""``BatchNorm1d/2d/3d``: per-channel normalisation with running statistics.
 
 In training mode a layer normalises with the current batch's mean and variance and folds
 them into ``running_mean``/``running_var`` (buffers, saved in the state dict); in eval mode
@@ -15,9 +15,12 @@ from .module import Module, Parameter, _layer_dtype
 
 
 class _BatchNorm(Module):
-    """What BatchNorm1d and BatchNorm2d share; they differ only in the input dims they accept.
+    """What BatchNorm1d/2d/3d share; they differ only in the input dims they accept.
 
-    ``momentum=None`` makes the running statistics a cumulative (equal-weight) average over
+    ``y = (x - mean) / sqrt(var + eps) * weight + bias`` per channel, ``weight`` and ``bias``
+    learned (``affine=True``) and of shape (num_features,) = (C,). ``momentum``: the weight
+    of the new batch in the running statistics, ``running = (1 - momentum) * running +
+    momentum * batch`` (the batch variance unbiased there). ``momentum=None`` makes the running statistics a cumulative (equal-weight) average over
     all batches seen, as in PyTorch. With ``track_running_stats=False`` there are no running
     statistics and batch statistics are used in eval mode too. ``device`` is accepted and
     ignored; ``dtype`` defaults to float32.
@@ -75,11 +78,8 @@ class _BatchNorm(Module):
             init.ones_(self.weight)
             init.zeros_(self.bias)
 
-    def _name(self):
-        return f"{type(self).__name__}({self.num_features})"
-
     def _check_input(self, input):
-        name = self._name()
+        name = self
         F._check_tensor(name, input)
         if input.ndim not in self._expected_dims:
             raise ValueError(f"{name}: expected {self._layout} input, got input of shape "
@@ -99,7 +99,7 @@ class _BatchNorm(Module):
             factor = 1.0 / (int(self.num_batches_tracked._array) + 1)
         # Batch statistics in training mode, and in eval mode too if there are no running ones.
         use_batch_stats = self.training or self.running_mean is None
-        out = F._batch_norm(self._name(), input,
+        out = F._batch_norm(self, input,
                             self.running_mean if update or not self.training else None,
                             self.running_var if update or not self.training else None,
                             self.weight, self.bias, use_batch_stats, factor, self.eps)
@@ -114,14 +114,18 @@ class _BatchNorm(Module):
 
 class BatchNorm1d(_BatchNorm):
     """Batch norm over (N, C) or (N, C, L) input: statistics per channel C, taken over N
-    (and L)."""
+    (and L).
+
+    Shape: (N, C) or (N, C, L), output the same shape."""
 
     _expected_dims = (2, 3)
     _layout = "2-D (N, C) or 3-D (N, C, L)"
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch norm over (N, C, H, W) input: statistics per channel C, taken over N, H and W."""
+    """Batch norm over (N, C, H, W) input: statistics per channel C, taken over N, H and W.
+
+    Shape: (N, C, H, W), output the same shape."""
 
     _expected_dims = (4,)
     _layout = "4-D (N, C, H, W)"
@@ -129,7 +133,9 @@ class BatchNorm2d(_BatchNorm):
 
 class BatchNorm3d(_BatchNorm):
     """Batch norm over (N, C, D, H, W) input: statistics per channel C, taken over N, D, H
-    and W."""
+    and W.
+
+    Shape: (N, C, D, H, W), output the same shape."""
 
     _expected_dims = (5,)
     _layout = "5-D (N, C, D, H, W)"

@@ -12,6 +12,9 @@ from .module import Module
 
 
 class _Loss(Module):
+    """What every loss shares: ``reduction`` is ``'mean'`` (the default), ``'sum'``, or
+    ``'none'`` (the per-element losses, with the shape given in each loss's ``Shape:``)."""
+
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
         # the warning points at the caller, past the __init__s of subclasses calling this one
@@ -51,13 +54,13 @@ class CrossEntropyLoss(_Loss):
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
                  reduction="mean", label_smoothing=0.0):
         super().__init__(size_average, reduce, reduction)
-        F._no_class_weight("CrossEntropyLoss", weight)
-        F._check_label_smoothing("CrossEntropyLoss", label_smoothing)
-        F._check_ignore_index("CrossEntropyLoss", ignore_index)
+        F._no_class_weight(type(self).__name__, weight)
+        F._check_label_smoothing(type(self).__name__, label_smoothing)
+        F._check_ignore_index(type(self).__name__, ignore_index)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input, target):
-        return F._cross_entropy("CrossEntropyLoss", input, target, self.reduction,
+        return F._cross_entropy(self, input, target, self.reduction,
                                 self.label_smoothing, self.ignore_index)
 
 
@@ -71,12 +74,12 @@ class NLLLoss(_Loss):
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
                  reduction="mean"):
         super().__init__(size_average, reduce, reduction)
-        F._no_class_weight("NLLLoss", weight)
-        F._check_ignore_index("NLLLoss", ignore_index)
+        F._no_class_weight(type(self).__name__, weight)
+        F._check_ignore_index(type(self).__name__, ignore_index)
         self.ignore_index = ignore_index
 
     def forward(self, input, target):
-        return F._nll_loss("NLLLoss", input, target, self.reduction, self.ignore_index)
+        return F._nll_loss(self, input, target, self.reduction, self.ignore_index)
 
 
 class MSELoss(_Loss):
@@ -86,7 +89,7 @@ class MSELoss(_Loss):
     Shape: input (*), target (*) the same; output a scalar, or (*) with ``reduction='none'``."""
 
     def forward(self, input, target):
-        return F._mse_loss("MSELoss", input, target, self.reduction)
+        return F._mse_loss(self, input, target, self.reduction)
 
 
 class L1Loss(_Loss):
@@ -96,7 +99,7 @@ class L1Loss(_Loss):
     Shape: input (*), target (*) the same; output a scalar, or (*) with ``reduction='none'``."""
 
     def forward(self, input, target):
-        return F._l1_loss("L1Loss", input, target, self.reduction)
+        return F._l1_loss(self, input, target, self.reduction)
 
 
 class SmoothL1Loss(_Loss):
@@ -107,11 +110,11 @@ class SmoothL1Loss(_Loss):
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
         super().__init__(size_average, reduce, reduction)
-        F._check_beta("SmoothL1Loss", beta)
+        F._check_beta(type(self).__name__, beta)
         self.beta = beta
 
     def forward(self, input, target):
-        return F._smooth_l1_loss("SmoothL1Loss", input, target, self.reduction, self.beta)
+        return F._smooth_l1_loss(self, input, target, self.reduction, self.beta)
 
 
 class HuberLoss(_Loss):
@@ -122,11 +125,11 @@ class HuberLoss(_Loss):
 
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__(reduction=reduction)
-        F._check_delta("HuberLoss", delta)
+        F._check_delta(type(self).__name__, delta)
         self.delta = delta
 
     def forward(self, input, target):
-        return F._huber_loss("HuberLoss", input, target, self.reduction, self.delta)
+        return F._huber_loss(self, input, target, self.reduction, self.delta)
 
 
 class BCELoss(_WeightedLoss):
@@ -137,7 +140,7 @@ class BCELoss(_WeightedLoss):
     Shape: input (*), target (*) the same; output a scalar, or (*) with ``reduction='none'``."""
 
     def forward(self, input, target):
-        return F._binary_cross_entropy("BCELoss", input, target, self.weight, self.reduction)
+        return F._binary_cross_entropy(self, input, target, self.weight, self.reduction)
 
 
 class BCEWithLogitsLoss(_WeightedLoss):
@@ -154,5 +157,5 @@ class BCEWithLogitsLoss(_WeightedLoss):
                                                           pos_weight))
 
     def forward(self, input, target):
-        return F._bce_with_logits("BCEWithLogitsLoss", input, target, self.weight,
+        return F._bce_with_logits(self, input, target, self.weight,
                                   self.reduction, self.pos_weight)
