@@ -75,6 +75,8 @@ class Sequential(_ModuleSeq):
 
     ``Sequential(a, b, c)`` names them "0", "1", "2"; ``Sequential(OrderedDict(conv=..., ...))``
     keeps the given names. Indexing an int gives a module, a slice a new Sequential.
+
+    Shape: input as the first module takes it, output as the last one gives it.
     """
 
     def __init__(self, *args):

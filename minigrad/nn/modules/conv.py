@@ -17,6 +17,21 @@ from .module import Module, Parameter, _layer_dtype
 
 
 class _ConvNd(Module):
+    """What Conv1d/2d/3d share (and, through ``_ConvTransposeNd``, the transposed ones).
+
+    ``kernel_size``, ``stride``, ``padding`` and ``dilation`` are an int (every axis) or a
+    tuple, one per spatial axis. ``padding`` (zeros) may also be ``'valid'`` (none) or
+    ``'same'`` (output size = input size; stride 1 only; an odd total puts the extra element
+    at the end). ``dilation`` spaces the kernel's taps: a kernel of k spans dilation*(k-1)+1
+    inputs. ``groups`` splits the channels into groups convolved separately
+    (``groups=in_channels`` is a depthwise convolution). ``device`` is ignored; ``dtype``
+    defaults to float32.
+
+    Shape: input (N, C_in, *L_in) or unbatched (C_in, *L_in); output (N, C_out, *L_out) or
+    (C_out, *L_out), along each spatial axis, with that axis's entry of each argument:
+
+        L_out = floor((L_in + 2*padding - dilation*(kernel_size - 1) - 1) / stride + 1)
+    """
     nd = None            # number of spatial dims, set by the subclasses
     transposed = False   # True for ConvTranspose: weight (in, out/groups, *k), no 'same'
 
@@ -93,23 +108,44 @@ class _ConvNd(Module):
 
 
 class Conv1d(_ConvNd):
-    """1-D convolution over (N, C, L) inputs (``F.conv1d``)."""
+    """1-D convolution over (N, C, L) inputs (``F.conv1d``).
+
+    Shape: (N, C_in, L_in) -> (N, C_out, L_out), L_out by the formula of ``_ConvNd``."""
     nd = 1
 
 
 class Conv2d(_ConvNd):
     """2-D convolution over (N, C, H, W) inputs (``F.conv2d``). Each of the
     ``out_channels`` filters has shape (in_channels/groups, kH, kW): it spans every input
-    map of its group, and its output map is the sum over those maps plus the bias."""
+    map of its group, and its output map is the sum over those maps plus the bias.
+
+    Shape: (N, C_in, H_in, W_in) -> (N, C_out, H_out, W_out), each size by the formula of
+    ``_ConvNd`` (H with ``padding[0]``, ``stride[0]``, ...; W with the ``[1]`` entries)."""
     nd = 2
 
 
 class Conv3d(_ConvNd):
-    """3-D convolution over (N, C, D, H, W) inputs (``F.conv3d``)."""
+    """3-D convolution over (N, C, D, H, W) inputs (``F.conv3d``).
+
+    Shape: (N, C_in, D_in, H_in, W_in) -> (N, C_out, D_out, H_out, W_out), each size by the
+    formula of ``_ConvNd``."""
     nd = 3
 
 
 class _ConvTransposeNd(_ConvNd):
+    """What ConvTranspose1d/2d/3d share: the input gradient of the convolution with the same
+    arguments, so each input element adds ``weight`` times itself into a window of the output.
+
+    Arguments as ``_ConvNd`` (no string ``padding``; ``dilation`` comes after ``bias``, as in
+    PyTorch), and ``output_padding``: added to one side of each output axis, to pick among
+    the sizes that a strided convolution maps to the same L_in (smaller than stride or
+    dilation); ``forward(input, output_size)`` picks it from the wanted size instead.
+
+    Shape: input (N, C_in, *L_in) or (C_in, *L_in); output (N, C_out, *L_out) or
+    (C_out, *L_out), along each spatial axis:
+
+        L_out = (L_in - 1)*stride - 2*padding + dilation*(kernel_size - 1) + output_padding + 1
+    """
     transposed = True
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
@@ -162,17 +198,26 @@ class _ConvTransposeNd(_ConvNd):
 
 
 class ConvTranspose1d(_ConvTransposeNd):
-    """1-D transposed convolution over (N, C, L) inputs (``F.conv_transpose1d``)."""
+    """1-D transposed convolution over (N, C, L) inputs (``F.conv_transpose1d``).
+
+    Shape: (N, C_in, L_in) -> (N, C_out, L_out), L_out by the formula of
+    ``_ConvTransposeNd``."""
     nd = 1
 
 
 class ConvTranspose2d(_ConvTransposeNd):
     """2-D transposed convolution over (N, C, H, W) inputs (``F.conv_transpose2d``): the
     input gradient of a ``Conv2d`` with the same settings, used to upsample (stride 2
-    doubles H and W, with ``output_padding=1`` or ``output_size`` to pick the exact size)."""
+    doubles H and W, with ``output_padding=1`` or ``output_size`` to pick the exact size).
+
+    Shape: (N, C_in, H_in, W_in) -> (N, C_out, H_out, W_out), each size by the formula of
+    ``_ConvTransposeNd``."""
     nd = 2
 
 
 class ConvTranspose3d(_ConvTransposeNd):
-    """3-D transposed convolution over (N, C, D, H, W) inputs (``F.conv_transpose3d``)."""
+    """3-D transposed convolution over (N, C, D, H, W) inputs (``F.conv_transpose3d``).
+
+    Shape: (N, C_in, D_in, H_in, W_in) -> (N, C_out, D_out, H_out, W_out), each size by the
+    formula of ``_ConvTransposeNd``."""
     nd = 3

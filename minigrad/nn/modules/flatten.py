@@ -5,7 +5,10 @@ from .module import Module
 
 class Flatten(Module):
     """Flattens dims ``start_dim`` .. ``end_dim`` (inclusive) into one: (N, C, H, W) becomes
-    (N, C*H*W) with the defaults. The gradient is the reshape back (``ops.movement.Reshape``)."""
+    (N, C*H*W) with the defaults. The gradient is the reshape back (``ops.movement.Reshape``).
+
+    Shape: input (*, S_start, ..., S_end, *); output (*, S_start * ... * S_end, *), the
+    dims before ``start_dim`` and after ``end_dim`` unchanged."""
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()

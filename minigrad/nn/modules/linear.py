@@ -9,7 +9,9 @@ from .module import Module, Parameter, _layer_dtype
 
 class Identity(Module):
     """Returns its input unchanged; accepts and ignores any constructor arguments (as
-    PyTorch's does), so it can stand in for a layer that is switched off."""
+    PyTorch's does), so it can stand in for a layer that is switched off.
+
+    Shape: input (*), output (*) the same shape."""
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -25,6 +27,9 @@ class Linear(Module):
     from U(-1/sqrt(in_features), 1/sqrt(in_features)), and the bias from the same range.
     ``device`` is accepted and ignored (minigrad has only the CPU); ``dtype`` defaults to
     float32.
+
+    Shape: input (*, in_features), any number of leading dims (none included); output
+    (*, out_features).
     """
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
