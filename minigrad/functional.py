@@ -4,7 +4,7 @@ import numpy as np
 from . import random as _random
 from .ops import movement
 from .devices import check_device
-from .tensor import Tensor, DEFAULT_DTYPE, _shape_args
+from .tensor import Tensor, DEFAULT_DTYPE, _shape_args, _check_tensors, _matmul
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
@@ -170,11 +170,32 @@ def where(condition, input=None, other=None):
     return movement.Where.apply(condition, input, other)
 
 
-def pad(input, pad, mode="constant", value=0.0):
-    """``F.pad`` for constant padding (the only mode minigrad implements)."""
+def pad(input, pad, mode="constant", value=None):
+    """``F.pad`` for constant padding (the only mode minigrad implements). ``pad`` (a tuple
+    or list of ints) gives (before, after) pairs from the last dim backwards; a negative
+    entry crops, as in PyTorch. ``value`` None is 0."""
+    _check_tensors("pad", (input, "input"))
+    if not isinstance(pad, (tuple, list)):
+        raise TypeError(f"pad(): argument 'pad' must be tuple of ints, not {type(pad).__name__}")
+    widths = []
+    for i, p in enumerate(pad):
+        if isinstance(p, Tensor) and p._array.dtype.kind in "iu" and p._array.size == 1:
+            p = p.item()
+        if not isinstance(p, (int, np.integer)) or isinstance(p, (bool, np.bool_)):
+            raise TypeError(f"pad(): argument 'pad' must be tuple of ints, but found element of "
+                            f"type {type(p).__name__} at pos {i}")
+        widths.append(int(p))
+    if not isinstance(mode, str):
+        raise TypeError(f"pad(): argument 'mode' must be str, not {type(mode).__name__}")
     if mode != "constant":
         raise NotImplementedError(f"pad: mode {mode!r} is not implemented, only 'constant'")
-    return movement.Pad.apply(input, pad=tuple(pad), value=value)
+    if value is None:
+        value = 0
+    elif isinstance(value, Tensor) and value._array.size == 1:
+        value = value.item()
+    if not isinstance(value, (int, float, np.number)) or isinstance(value, np.complexfloating):
+        raise TypeError(f"pad(): argument 'value' must be a number, not {type(value).__name__}")
+    return movement.Pad.apply(input, pad=tuple(widths), value=value)
 
 
 def _unary(name):
@@ -199,12 +220,21 @@ softmax, log_softmax, reshape, flatten, permute, transpose, squeeze, unsqueeze =
 
 
 # ---- PyTorch's function forms, with ``out=`` ----------------------------------------------------
-def _into(out, result):
-    """``out=``: the result written into ``out`` (resized if its shape differs, as PyTorch)."""
+def _into(name, out, result, same_dtype=False):
+    """``out=``: the result written into ``out`` (resized if its shape differs, as PyTorch).
+    As in PyTorch, the result may go into a dtype it casts to within its kind or up
+    (float32 into float64, int64 into float32), not down a kind (float into int); for
+    ``same_dtype`` (the matrix products) only into its own dtype."""
     if out is None:
         return result
     if not isinstance(out, Tensor):
-        raise TypeError(f"out= must be a Tensor, got {type(out).__name__}")
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if same_dtype and out.dtype != result.dtype:
+        raise RuntimeError(f"{name}: expected the out tensor to have dtype {result.dtype}, but "
+                           f"got {out.dtype}")
+    if not np.can_cast(result.dtype, out.dtype, casting="same_kind"):
+        raise RuntimeError(f"{name}: result type {result.dtype} can't be cast to the desired "
+                           f"output type {out.dtype}")
     if out.shape == result.shape:
         out.copy_(result)
     else:
@@ -213,31 +243,33 @@ def _into(out, result):
 
 
 def add(input, other, *, alpha=1, out=None):
-    return _into(out, input + (other if alpha == 1 else other * alpha))
+    return _into("add", out, input + (other if alpha == 1 else other * alpha))
 
 
 def sub(input, other, *, alpha=1, out=None):
-    return _into(out, input - (other if alpha == 1 else other * alpha))
+    return _into("sub", out, input - (other if alpha == 1 else other * alpha))
 
 
 def mul(input, other, *, out=None):
-    return _into(out, input * other)
+    return _into("mul", out, input * other)
 
 
 def div(input, other, *, out=None):
-    return _into(out, input / other)
+    return _into("div", out, input / other)
 
 
-def matmul(a, b, *, out=None):
-    return _into(out, a @ b)
+def matmul(input, other, *, out=None):
+    return _into("matmul", out, _matmul("matmul", input, other), same_dtype=True)
 
 
-def mm(a, b, *, out=None):
-    return _into(out, a.mm(b))
+def mm(input, mat2, *, out=None):
+    _check_tensors("mm", (input, "input"), (mat2, "mat2"))
+    return _into("mm", out, input.mm(mat2), same_dtype=True)
 
 
-def bmm(a, b, *, out=None):
-    return _into(out, a.bmm(b))
+def bmm(input, mat2, *, out=None):
+    _check_tensors("bmm", (input, "input"), (mat2, "mat2"))
+    return _into("bmm", out, input.bmm(mat2), same_dtype=True)
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):

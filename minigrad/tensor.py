@@ -114,7 +114,12 @@ class Tensor:
         return self.permute(*reversed(range(self.ndim)))
 
     def size(self, dim=None):
-        return self._array.shape if dim is None else self._array.shape[dim]
+        if dim is None:
+            return self._array.shape
+        dim = _norm_dim(dim, self.ndim)
+        if self.ndim == 0:
+            raise IndexError("size(): dimension specified as 0 but the tensor has no dimensions")
+        return self._array.shape[dim]
 
     def numel(self):
         return self._array.size
@@ -465,10 +470,10 @@ class Tensor:
     floor_divide = __floordiv__
 
     def __matmul__(self, other):
-        return ops.matmul.MatMul.apply(self, self._operand(other))
+        return _matmul("matmul", self, other)
 
     def __rmatmul__(self, other):
-        return ops.matmul.MatMul.apply(self._operand(other), self)
+        return _matmul("matmul", other, self)
 
     def __neg__(self):
         return ops.elementwise.Neg.apply(self)
@@ -584,10 +589,25 @@ class Tensor:
         """``x.max()`` is a tensor; ``x.max(dim)`` is ``(values, indices)`` as in PyTorch.
         With ``dim`` the gradient goes to one index per slice (the first maximum); ``x.max()``
         splits it evenly between tied maxima, as PyTorch does."""
+        if self.ndim == 0 and dim is not None:
+            return self._as_1d("max", dim, lambda x: x.max(0))
         return ops.reduce.max_or_min(self, dim, keepdim, largest=True)
 
     def min(self, dim=None, keepdim=False):
+        if self.ndim == 0 and dim is not None:
+            return self._as_1d("min", dim, lambda x: x.min(0))
         return ops.reduce.max_or_min(self, dim, keepdim, largest=False)
+
+    def _as_1d(self, name, dim, op):
+        """An op over ``dim`` of a 0-d tensor, which PyTorch allows for dim 0 or -1 (the one
+        element is its own max, sort...): ``op`` of it as 1-D, results back to 0-d."""
+        if isinstance(dim, (tuple, list)):
+            raise TypeError(f"{name}(): dim must be an int, got {dim!r}")
+        _norm_dim(dim, 0)
+        out = op(self.reshape(1))
+        if isinstance(out, tuple):
+            return type(out)(*(t.reshape(()) for t in out))
+        return out.reshape(())
 
     def argmax(self, dim=None, keepdim=False):
         return Tensor.wrap(_arg_reduce(np.argmax, self._array, dim, keepdim), None)
@@ -631,6 +651,7 @@ class Tensor:
 
     def flatten(self, start_dim=0, end_dim=-1):
         if self.ndim == 0:
+            _norm_dim(start_dim, 0, "start_dim"), _norm_dim(end_dim, 0, "end_dim")
             return self.reshape(1)
         start, end = _norm_dim(start_dim, self.ndim), _norm_dim(end_dim, self.ndim)
         if start > end:
@@ -647,6 +668,9 @@ class Tensor:
         return ops.movement.Permute.apply(self, dims=dims)
 
     def transpose(self, dim0, dim1):
+        if self.ndim == 0:          # PyTorch allows dims 0 and -1 here
+            _norm_dim(dim0, 0), _norm_dim(dim1, 0)
+            return ops.movement.Permute.apply(self, dims=())
         dims = list(range(self.ndim))
         d0, d1 = _norm_dim(dim0, self.ndim), _norm_dim(dim1, self.ndim)
         dims[d0], dims[d1] = dims[d1], dims[d0]
@@ -698,22 +722,33 @@ class Tensor:
             return tuple(Tensor.wrap(i, None) for i in idx)
         return Tensor.wrap(np.stack(idx, axis=1) if idx else np.zeros((1, 0), np.int64), None)
 
-    def mm(self, other):
-        if self.ndim != 2 or getattr(other, "ndim", 0) != 2:
+    def mm(self, mat2):
+        _check_tensors("mm", (self, "input"), (mat2, "mat2"))
+        if self.ndim != 2 or mat2.ndim != 2:
             raise RuntimeError(f"mm: expected two 2-D tensors, got shapes {self.shape} and "
-                               f"{getattr(other, 'shape', None)}")
-        return self @ other
+                               f"{mat2.shape}")
+        if self.shape[1] != mat2.shape[0]:
+            raise RuntimeError(f"mm: mat1 and mat2 shapes cannot be multiplied "
+                               f"({self.shape[0]}x{self.shape[1]} and "
+                               f"{mat2.shape[0]}x{mat2.shape[1]})")
+        return _matmul("mm", self, mat2)
 
-    def bmm(self, other):
-        if self.ndim != 3 or getattr(other, "ndim", 0) != 3 or self.shape[0] != other.shape[0]:
+    def bmm(self, mat2):
+        _check_tensors("bmm", (self, "input"), (mat2, "mat2"))
+        if self.ndim != 3 or mat2.ndim != 3 or self.shape[0] != mat2.shape[0]:
             raise RuntimeError(f"bmm: expected two 3-D tensors with the same batch size, got "
-                               f"shapes {self.shape} and {getattr(other, 'shape', None)}")
-        return self @ other
+                               f"shapes {self.shape} and {mat2.shape}")
+        if self.shape[2] != mat2.shape[1]:
+            raise RuntimeError(f"bmm: batch1 and batch2 shapes cannot be multiplied "
+                               f"({self.shape} and {mat2.shape})")
+        return _matmul("bmm", self, mat2)
 
     def is_floating_point(self):
         return self._array.dtype.kind == "f"
 
     def cumsum(self, dim):
+        if self.ndim == 0:
+            return self._as_1d("cumsum", dim, lambda x: x.cumsum(0))
         return ops.reduce.Cumsum.apply(self, dim=_norm_dim(dim, self.ndim))
 
     def new_tensor(self, data, dtype=None, requires_grad=False):
@@ -772,23 +807,36 @@ class Tensor:
 
     def chunk(self, chunks, dim=0):
         """``chunks`` pieces along ``dim``, each of size ceil(n / chunks) but the last."""
+        if not isinstance(chunks, (int, np.integer)) or isinstance(chunks, (bool, np.bool_)):
+            raise TypeError(f"chunk(): argument 'chunks' must be int, not {type(chunks).__name__}")
+        if chunks < 1:
+            raise RuntimeError(f"chunk: the number of chunks must be greater than 0, got {chunks}")
+        if self.ndim == 0:
+            raise RuntimeError("chunk expects at least a 1-dimensional tensor")
         n = self.shape[_norm_dim(dim, self.ndim)]
         return self.split(max(1, -(-n // chunks)), dim)
 
     def split(self, split_size_or_sections, dim=0):
         """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the listed
         sizes, as PyTorch; views through indexing, so gradients flow back."""
+        if self.ndim == 0:
+            raise RuntimeError("split expects at least a 1-dimensional tensor")
         dim = _norm_dim(dim, self.ndim)
         n = self.shape[dim]
         if isinstance(split_size_or_sections, (list, tuple)):
             sizes = list(split_size_or_sections)
+            _check_shape("split", sizes)
             if sum(sizes) != n:
                 raise ValueError(f"split: sizes {sizes} do not add up to {n}, the size of dim "
                                  f"{dim} of a tensor of shape {self.shape}")
         else:
-            step = int(split_size_or_sections)
-            if step < 1:
+            step = split_size_or_sections
+            if not isinstance(step, (int, np.integer)) or isinstance(step, (bool, np.bool_)):
+                raise TypeError(f"split(): argument 'split_size' must be int or a list of ints, "
+                                f"not {type(step).__name__}")
+            if step < 1 and not (step == 0 and n == 0):
                 raise ValueError(f"split: split_size must be positive, got {step}")
+            step = max(int(step), 1)
             sizes = [min(step, n - i) for i in range(0, n, step)]
         before, start, pieces = (slice(None),) * dim, 0, []
         for size in sizes:
@@ -813,6 +861,8 @@ class Tensor:
     def sort(self, dim=-1, descending=False):
         """``(values, indices)`` sorted along ``dim`` (stable); the gradient goes back to
         where each value came from."""
+        if self.ndim == 0:
+            return self._as_1d("sort", dim, lambda x: x.sort(0, descending))
         dim = _norm_dim(dim, self.ndim)
         idx = np.argsort(-self._array if descending else self._array, axis=dim, kind="stable")
         return ops.reduce.SortResult(ops.reduce.TakeAlong.apply(self, idx, dim),
@@ -823,10 +873,14 @@ class Tensor:
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
+        if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)):
+            raise TypeError(f"topk(): argument 'k' must be int, not {type(k).__name__}")
+        if self.ndim == 0 and k in (0, 1):       # as PyTorch: the element, for k 0 or 1
+            return ops.reduce.TopkResult(*self._as_1d("topk", dim, lambda x: x.sort(0)))
         dim = _norm_dim(dim, self.ndim)
-        if not 0 <= k <= self.shape[dim]:
+        if not 0 <= k <= (self.shape[dim] if self.ndim else 1):
             raise ValueError(f"topk: k={k} is out of range for dim {dim} of size "
-                             f"{self.shape[dim]}")
+                             f"{self.shape[dim] if self.ndim else 1}")
         values, idx = self.sort(dim, descending=largest)
         keep = (slice(None),) * dim + (slice(0, k),)
         return ops.reduce.TopkResult(values[keep], idx[keep])
@@ -863,6 +917,34 @@ def _norm_dims(dims, ndim, name="dim"):
         twice = next(d for d in out if out.count(d) > 1)
         raise RuntimeError(f"dim {twice} appears multiple times in the list of dims {tuple(dims)}")
     return out
+
+
+def _type_name(x):
+    """``numpy.ndarray``, ``list``: a type's name as PyTorch's errors give it."""
+    t = type(x)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__.split('.')[0]}.{t.__name__}"
+
+
+def _check_tensors(name, *args):
+    """Each ``(value, argument name)`` must be a Tensor, as PyTorch's functions require:
+    ``TypeError`` naming the function, the argument, its position and the type given."""
+    for pos, (x, arg) in enumerate(args, start=1):
+        if not isinstance(x, Tensor):
+            hint = (" (make it one with mg.tensor(...) or mg.from_numpy(...))"
+                    if isinstance(x, (np.ndarray, np.generic, list, tuple)) else "")
+            raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                            f"{_type_name(x)}{hint}")
+
+
+def _matmul(name, a, b):
+    """``a @ b`` for ``@``, ``matmul``, ``mm`` and ``bmm``: Tensors of one dtype, as PyTorch
+    requires (numpy would take arrays and lists, and promote float32 @ float64 silently)."""
+    _check_tensors(name, (a, "input"), (b, "other" if name == "matmul" else "mat2"))
+    if a._array.dtype != b._array.dtype:
+        raise RuntimeError(f"{name}: expected both operands to have the same dtype, but got "
+                           f"{a.dtype} and {b.dtype} (PyTorch raises too); convert one of them, "
+                           f"e.g. x.to(y.dtype)")
+    return ops.matmul.MatMul.apply(a, b)
 
 
 def _shape_args(args):

@@ -74,3 +74,146 @@ def test_anomaly_mode_names_an_inf_too():
         y = x.log()
         with pytest.raises(RuntimeError, match="'LogBackward' returned inf values"):
             y.sum().backward()
+
+
+# ---- 0-d tensors: dim 0 and -1 are valid, as in PyTorch -------------------------------------
+ZERO_D_CALLS = {
+    "max": lambda t, d: t.max(d), "min": lambda t, d: t.min(d, keepdim=True),
+    "argmax": lambda t, d: t.argmax(d), "argmin": lambda t, d: t.argmin(d),
+    "sum": lambda t, d: t.sum(d), "mean": lambda t, d: t.mean(d, keepdim=True),
+    "var": lambda t, d: t.var(d, unbiased=False), "std": lambda t, d: t.std(d, unbiased=False),
+    "softmax": lambda t, d: t.softmax(d), "log_softmax": lambda t, d: t.log_softmax(d),
+    "cumsum": lambda t, d: t.cumsum(d), "norm inf": lambda t, d: t.norm(p=float("inf"), dim=d),
+    "norm": lambda t, d: t.norm(dim=d), "sort": lambda t, d: t.sort(d, descending=True),
+    "argsort": lambda t, d: t.argsort(d), "topk": lambda t, d: t.topk(1, d),
+    "transpose": lambda t, d: t.transpose(d, 0), "flatten": lambda t, d: t.flatten(d),
+    "squeeze": lambda t, d: t.squeeze(d), "unsqueeze": lambda t, d: t.unsqueeze(d),
+    "flip": lambda t, d: t.flip(d), "any": lambda t, d: t.any(d),
+}
+
+
+def _plain(result):
+    if isinstance(result, tuple):
+        return tuple(_plain(r) for r in result)
+    return tuple(result.shape), result.tolist()
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+@pytest.mark.parametrize("name", sorted(ZERO_D_CALLS))
+def test_reductions_over_dim_0_or_minus_1_of_a_0d_tensor(name, dim):
+    call = ZERO_D_CALLS[name]
+    t = mg.tensor(3.0, requires_grad=True)
+    got = call(t, dim)
+    first = got[0] if isinstance(got, tuple) else got
+    assert first.shape == ((1,) if name in ("flatten", "unsqueeze") else ())
+    if name not in ("argmax", "argmin", "argsort", "any"):
+        first.sum().backward()
+        assert t.grad.shape == ()
+    torch = pytest.importorskip("torch")
+    assert _plain(got) == _plain(call(torch.tensor(3.0), dim)), name
+
+
+@pytest.mark.parametrize("call", [lambda t: t.max(1), lambda t: t.sort(-2), lambda t: t.cumsum(2),
+                                  lambda t: t.flatten(1), lambda t: t.transpose(0, 1)])
+def test_other_dims_of_a_0d_tensor_are_out_of_range(call):
+    with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of "
+                                         r"\[-1, 0\]"):
+        call(mg.tensor(3.0))
+
+
+def test_0d_tensor_size_chunk_split_and_topk():
+    t = mg.tensor(3.0)
+    with pytest.raises(IndexError, match="size\\(\\): dimension specified as 0 but the tensor has "
+                                         "no dimensions"):
+        t.size(0)
+    with pytest.raises(TypeError, match="argument 'dim' must be int, not float"):
+        mg.ones(2).size(1.0)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        mg.ones(2).size(2)
+    with pytest.raises(RuntimeError, match="chunk expects at least a 1-dimensional tensor"):
+        t.chunk(1)
+    with pytest.raises(RuntimeError, match="split expects at least a 1-dimensional tensor"):
+        t.split(1)
+    with pytest.raises(ValueError, match="topk: k=2 is out of range"):
+        t.topk(2)
+    assert t.topk(0).values.item() == 3.0        # PyTorch gives the element for k 0 too
+
+
+# ---- matmul, mm, bmm: Tensors of one dtype ---------------------------------------------------
+@pytest.mark.parametrize("call,match", [
+    (lambda a, b: mg.matmul(a, b.numpy()), r"matmul\(\): argument 'other' \(position 2\) must be "
+                                           r"Tensor, not numpy.ndarray"),
+    (lambda a, b: a.numpy() @ b, r"matmul\(\): argument 'input' \(position 1\) must be Tensor, "
+                                 r"not numpy.ndarray"),
+    (lambda a, b: a @ b.tolist(), "must be Tensor, not list"),
+    (lambda a, b: mg.mm(a.tolist(), b), r"mm\(\): argument 'input' \(position 1\) must be Tensor"),
+    (lambda a, b: mg.mm(a, 3), r"mm\(\): argument 'mat2' \(position 2\) must be Tensor, not int"),
+    (lambda a, b: a.bmm(b.numpy()[None]), r"bmm\(\): argument 'mat2'"),
+    (lambda a, b: a @ None, "must be Tensor, not NoneType"),
+    (lambda a, b: a @ "a", "must be Tensor, not str"),
+])
+def test_matmul_operands_must_be_tensors(call, match):
+    a, b = mg.randn(2, 3), mg.randn(3, 2)
+    with pytest.raises(TypeError, match=match):
+        call(a, b)
+
+
+def test_matmul_dtypes_and_out():
+    a, b = mg.randn(2, 3), mg.randn(3, 2)
+    with pytest.raises(RuntimeError, match="mm: expected both operands to have the same dtype, "
+                                           "but got float32 and float64"):
+        mg.mm(a, b.double())
+    with pytest.raises(RuntimeError, match="bmm: expected both operands to have the same dtype, "
+                                           "but got int64 and float32"):
+        mg.bmm(a.long()[None], b[None])
+    with pytest.raises(RuntimeError, match="matmul: expected the out tensor to have dtype float32, "
+                                           "but got float64"):
+        mg.matmul(a, b, out=mg.zeros(2, 2, dtype=mg.float64))
+    assert mg.mm(a.long(), b.long()).dtype == np.int64           # as PyTorch
+    with pytest.raises(RuntimeError, match="add: result type float32 can't be cast to the desired "
+                                           "output type int64"):
+        mg.add(a, a, out=mg.zeros(2, 3, dtype=mg.int64))
+    out = mg.zeros(2, 3, dtype=mg.float64)
+    assert mg.add(a, a, out=out) is out and out.dtype == np.float64   # a wider float: fine
+
+
+# ---- pad: a list works; bad pads are clear errors, negative ones crop as in PyTorch ---------
+def test_pad_takes_a_list_and_negative_pads_crop():
+    x = mg.arange(6.0).reshape(2, 3)
+    assert mg.pad(x, [1, 1]).tolist() == [[0, 0, 1, 2, 0], [0, 3, 4, 5, 0]]
+    assert mg.nn.functional.pad(x, [1, 0, 0, 1], value=None).shape == (3, 4)   # None is 0
+    assert mg.pad(x, (-1, -1)).tolist() == [[1.0], [4.0]]
+    assert mg.pad(x, (-2, -1)).shape == (2, 0)
+    assert mg.pad(x, (-1, 2, 1, -1), value=7.0).tolist() == [[7, 7, 7, 7], [1, 2, 7, 7]]
+    assert mg.pad(mg.tensor(3.0), ()).item() == 3.0
+    t = Tensor(np.random.default_rng(0).standard_normal((3, 4)), requires_grad=True)
+    assert mg.gradcheck(lambda a: mg.pad(a, (-1, 2, 1, -2)), (t,))
+    assert mg.gradgradcheck(lambda a: mg.pad(a, [2, -1], value=3.0), (t,))
+
+
+@pytest.mark.parametrize("pad,error,match", [
+    ((1,), ValueError, "padding length must be divisible by 2"),
+    ((1,) * 6, ValueError, r"at most twice the number of dims \(2\), got 6 values"),
+    ((1.5, 1), TypeError, "argument 'pad' must be tuple of ints, but found element of type float "
+                          "at pos 0"),
+    ((1, True), TypeError, "found element of type bool at pos 1"),
+    (("a", 1), TypeError, "found element of type str at pos 0"),
+    ((None, 1), TypeError, "found element of type NoneType at pos 0"),
+    (1, TypeError, "argument 'pad' must be tuple of ints, not int"),
+    (None, TypeError, "argument 'pad' must be tuple of ints, not NoneType"),
+    ((-2, -2), ValueError, r"padding \(-2, -2\) crops more than the 3 elements of dim 1"),
+    ((2, -4), ValueError, r"padding \(2, -4\) crops more than"),
+])
+def test_bad_pads_are_clear_errors(pad, error, match):
+    with pytest.raises(error, match=match):
+        mg.pad(mg.zeros(2, 3), pad)
+
+
+def test_pad_bad_input_value_and_mode():
+    with pytest.raises(TypeError, match="pad\\(\\): argument 'input' \\(position 1\\) must be Tensor, "
+                                  "not numpy.ndarray"):
+        mg.pad(np.zeros((2, 3)), (1, 1))
+    with pytest.raises(TypeError, match="argument 'value' must be a number, not str"):
+        mg.pad(mg.zeros(2, 3), (1, 1), value="a")
+    with pytest.raises(TypeError, match="argument 'mode' must be str, not int"):
+        mg.pad(mg.zeros(2, 3), (1, 1), 5)

@@ -133,24 +133,38 @@ class IndexPut(ArrayFunction):
 
 class Pad(ArrayFunction):
     """Constant padding with PyTorch's ``F.pad`` convention: ``pad`` lists (before, after)
-    pairs starting from the *last* dim. Negative padding (cropping) is not supported."""
+    pairs starting from the *last* dim; a negative entry crops that many elements. The
+    result keeps the part of the input that survives the crops, surrounded by ``value``.
+    So padding by ``-pad`` undoes it, and that is the gradient (zeros where it cropped)."""
 
     @staticmethod
     def forward(ctx, a, pad, value=0.0):
-        if len(pad) % 2 or len(pad) // 2 > a.ndim:
-            raise ValueError(f"pad: expected an even number of values, at most 2 per dim of a "
-                             f"{a.ndim}-d tensor, got {tuple(pad)}")
-        if any(p < 0 for p in pad):
-            raise ValueError(f"pad: negative padding {tuple(pad)} is not supported")
+        if len(pad) % 2:
+            raise ValueError(f"pad: the padding length must be divisible by 2, got {tuple(pad)}")
+        if len(pad) // 2 > a.ndim:
+            raise ValueError(f"pad: the padding length must be at most twice the number of dims "
+                             f"({a.ndim}), got {len(pad)} values {tuple(pad)}")
         widths = [(0, 0)] * a.ndim
         for i in range(len(pad) // 2):
             widths[a.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-        ctx.slices = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
-        return np.pad(a, widths, mode="constant", constant_values=value)
+        for dim, ((lo, hi), n) in enumerate(zip(widths, a.shape)):
+            if max(-lo, 0) + max(-hi, 0) > n:
+                raise ValueError(f"pad: padding ({lo}, {hi}) crops more than the {n} elements "
+                                 f"of dim {dim} of a tensor of shape {a.shape}")
+        ctx.pad = tuple(pad)
+        if a.ndim and all(lo >= 0 and hi >= 0 for lo, hi in widths):
+            return np.pad(a, widths, mode="constant", constant_values=value)
+        out = np.full(tuple(n + lo + hi for (lo, hi), n in zip(widths, a.shape)), value,
+                      dtype=a.dtype)
+        src = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(widths, a.shape))
+        dst = tuple(slice(max(lo, 0), max(lo, 0) + s.stop - s.start) for (lo, _), s in
+                    zip(widths, src))
+        out[dst] = a[src]
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        return Index.apply(grad, ctx.slices)
+        return Pad.apply(grad, tuple(-p for p in ctx.pad), 0)
 
 
 class Cat(ArrayFunction):
