@@ -1,9 +1,12 @@
 """Convolution: forward against the textbook definition written out with loops, float64
-gradchecks, the facts from DESIGN.md ("The question it answers") and the error messages."""
+gradchecks (random configurations drawn by hypothesis, so a failure shrinks to the smallest),
+the facts of the README's "How convolution layers work, shown by minigrad" (what
+``examples/conv_questions.py`` prints) and the error messages."""
 import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import minigrad as mg
 import minigrad.nn.functional as F
@@ -47,24 +50,35 @@ def same_padding(kernel, dilation):
     return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
 
 
-def random_config(seed, small=False):
+def examples(n):
+    """Hypothesis settings: ``n`` examples, the same ones on every run (CI included)."""
+    return settings(max_examples=n, deadline=None, derandomize=True, database=None)
+
+
+class Config(dict):
+    """A convolution's settings and arrays, shown (in a hypothesis report) without the
+    arrays' values."""
+    def __repr__(self):
+        return repr({k: v.shape if isinstance(v, np.ndarray) else v for k, v in self.items()})
+
+
+@st.composite
+def configs(draw, small=False):
     """A random convolution: dims, groups, channels, kernel, stride, padding (int, tuple,
     'same' or 'valid'), dilation, bias; and an input big enough for it."""
-    rng = np.random.default_rng(seed)
-    nd = int(rng.integers(1, 4))
-    groups = int(rng.choice([1, 1, 2, 3]))
-    C = groups * int(rng.integers(1, 3))
-    O = groups * int(rng.integers(1, 3))
-    kmax = 3 if nd < 3 else 2
-    kernel = tuple(int(k) for k in rng.integers(1, kmax + 1, nd))
-    dilation = tuple(int(d) for d in rng.integers(1, 3, nd))
-    mode = rng.choice(["int", "tuple", "same", "valid"])
-    stride = (1,) * nd if mode == "same" else tuple(int(s) for s in rng.integers(1, 3, nd))
+    nd = draw(st.integers(1, 3))
+    groups = draw(st.integers(1, 3))
+    C = groups * draw(st.integers(1, 2))
+    O = groups * draw(st.integers(1, 2))
+    kernel = tuple(draw(st.integers(1, 3 if nd < 3 else 2)) for _ in range(nd))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    mode = draw(st.sampled_from(["int", "tuple", "valid", "same"]))
+    stride = (1,) * nd if mode == "same" else tuple(draw(st.integers(1, 2)) for _ in range(nd))
     if mode == "int":
-        padding = int(rng.integers(0, 3))
+        padding = draw(st.integers(0, 2))
         pads = ((padding, padding),) * nd
     elif mode == "tuple":
-        padding = tuple(int(p) for p in rng.integers(0, 3, nd))
+        padding = tuple(draw(st.integers(0, 2)) for _ in range(nd))
         pads = tuple((p, p) for p in padding)
     elif mode == "same":
         padding, pads = "same", same_padding(kernel, dilation)
@@ -72,14 +86,16 @@ def random_config(seed, small=False):
         padding, pads = "valid", ((0, 0),) * nd
     spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
     extra = 2 if small else (3 if nd == 3 else 5)
-    size = tuple(max(1, s - lo - hi) + int(rng.integers(0, extra + 1))
+    size = tuple(max(1, s - lo - hi) + draw(st.integers(0, extra))
                  for s, (lo, hi) in zip(spans, pads))
-    N = 2 if small else int(rng.integers(1, 4))
+    N = 2 if small else draw(st.integers(1, 3))
+    bias = draw(st.booleans())
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
     x = rng.standard_normal((N, C) + size)
     w = rng.standard_normal((O, C // groups) + kernel)
-    b = rng.standard_normal(O) if rng.random() < 0.7 else None
-    return dict(nd=nd, x=x, w=w, b=b, stride=stride, padding=padding, pads=pads,
-                dilation=dilation, groups=groups)
+    b = rng.standard_normal(O) if bias else None
+    return Config(nd=nd, x=x, w=w, b=b, stride=stride, padding=padding, pads=pads,
+                  dilation=dilation, groups=groups)
 
 
 def run(cfg, x, w, b):
@@ -104,9 +120,9 @@ def check_values_and_gradients(cfg, x=None):
 
 
 # ---- forward ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("seed", range(40))
-def test_forward_matches_reference(seed):
-    cfg = random_config(seed)
+@examples(40)
+@given(cfg=configs())
+def test_forward_matches_reference(cfg):
     b = None if cfg["b"] is None else Tensor(cfg["b"])
     out = run(cfg, Tensor(cfg["x"]), Tensor(cfg["w"]), b)
     ref = reference(cfg)
@@ -157,9 +173,10 @@ def test_no_graph_under_no_grad():
 
 
 # ---- gradients -------------------------------------------------------------------------------
-@pytest.mark.parametrize("seed", range(100, 118))
-def test_gradcheck_input_weight_bias(seed):
-    check_values_and_gradients(random_config(seed, small=True))
+@examples(18)
+@given(cfg=configs(small=True))
+def test_gradcheck_input_weight_bias(cfg):
+    check_values_and_gradients(cfg)
 
 
 @pytest.mark.parametrize("nd,stride,flat", [(2, (1, 1), True), (2, (2, 1), False),
@@ -187,20 +204,20 @@ def test_both_im2col_column_layouts(nd, stride, flat):
                             Tensor(b, requires_grad=True)))
 
 
-@pytest.mark.parametrize("seed", [3, 9, 21])
-def test_conv_in_blocks_of_samples_matches_reference(seed, monkeypatch):
+@examples(3)
+@given(cfg=configs(small=True))
+def test_conv_in_blocks_of_samples_matches_reference(cfg):
     """Big batches are processed a block of samples at a time (ops/conv_fast.py BLOCK_BYTES);
     force blocks of one sample and check values and gradients."""
     import minigrad.ops.conv_fast as conv_ops
-    monkeypatch.setattr(conv_ops, "BLOCK_BYTES", 1)
-    cfg = random_config(seed, small=True)
-    check_values_and_gradients(cfg, np.concatenate([cfg["x"]] * 2))     # 4 samples
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(conv_ops, "BLOCK_BYTES", 1)
+        check_values_and_gradients(cfg, np.concatenate([cfg["x"]] * 2))     # 4 samples
 
 
-@pytest.mark.parametrize("seed", list(range(200, 212)) + ["pad2", "pad1", "valid", "same-even"])
-def test_scratch_arrays_are_never_read_before_written(seed, monkeypatch):
-    """ops/conv.py reuses its scratch arrays from call to call and clears only the parts
-    it reads: hand them out full of NaN and check values and gradients."""
+def scratch_full_of_nan(mp):
+    """ops/conv_fast.py reuses its scratch arrays from call to call and clears only the parts
+    it reads: make it hand them out full of NaN."""
     import minigrad.ops.conv_fast as conv_ops
     real = conv_ops._scratch
 
@@ -208,21 +225,33 @@ def test_scratch_arrays_are_never_read_before_written(seed, monkeypatch):
         a = real(name, shape, dtype)
         a[...] = np.nan
         return a
-    monkeypatch.setattr(conv_ops, "_scratch", poisoned)
-    if isinstance(seed, int):
-        cfg = random_config(seed, small=True)
-    else:       # flat layouts with an output larger than the input, smaller, and 'same'
-        rng = np.random.default_rng(5)
-        kernel, padding, pads = {"pad2": ((3, 1), 2, ((2, 2), (2, 2))),
-                                 "pad1": ((3, 5), 1, ((1, 1), (1, 1))),
-                                 "valid": ((2, 2), "valid", ((0, 0), (0, 0))),
-                                 "same-even": ((4, 2), "same", ((1, 2), (0, 1)))}[seed]
-        assert conv_ops._Columns((3, 2, 9, 6), kernel, (1, 1), pads, (1, 1),
-                                 conv_out_shape((9, 6), kernel, (1, 1), pads, (1, 1)),
-                                 np.float64).flat
-        cfg = dict(nd=2, x=rng.standard_normal((3, 2, 9, 6)),
-                   w=rng.standard_normal((3, 2) + kernel), b=rng.standard_normal(3),
-                   stride=(1, 1), padding=padding, pads=pads, dilation=(1, 1), groups=1)
+    mp.setattr(conv_ops, "_scratch", poisoned)
+
+
+@examples(12)
+@given(cfg=configs(small=True))
+def test_scratch_arrays_are_never_read_before_written(cfg):
+    with pytest.MonkeyPatch.context() as mp:
+        scratch_full_of_nan(mp)
+        check_values_and_gradients(cfg)
+
+
+@pytest.mark.parametrize("case", ["pad2", "pad1", "valid", "same-even"])
+def test_scratch_arrays_are_never_read_before_written_in_flat_layouts(case, monkeypatch):
+    """Flat layouts with an output larger than the input, smaller, and 'same'."""
+    import minigrad.ops.conv_fast as conv_ops
+    scratch_full_of_nan(monkeypatch)
+    rng = np.random.default_rng(5)
+    kernel, padding, pads = {"pad2": ((3, 1), 2, ((2, 2), (2, 2))),
+                             "pad1": ((3, 5), 1, ((1, 1), (1, 1))),
+                             "valid": ((2, 2), "valid", ((0, 0), (0, 0))),
+                             "same-even": ((4, 2), "same", ((1, 2), (0, 1)))}[case]
+    assert conv_ops._Columns((3, 2, 9, 6), kernel, (1, 1), pads, (1, 1),
+                             conv_out_shape((9, 6), kernel, (1, 1), pads, (1, 1)),
+                             np.float64).flat
+    cfg = dict(nd=2, x=rng.standard_normal((3, 2, 9, 6)),
+               w=rng.standard_normal((3, 2) + kernel), b=rng.standard_normal(3),
+               stride=(1, 1), padding=padding, pads=pads, dilation=(1, 1), groups=1)
     check_values_and_gradients(cfg)
 
 
@@ -245,7 +274,7 @@ def test_gradient_of_only_the_input_or_only_the_weight():
     assert mg.gradcheck(lambda w: F.conv2d(x2, w, dilation=2), (w2,))
 
 
-# ---- the facts of DESIGN.md "The question it answers" ---------------------------------------
+# ---- the facts of the README's "How convolution layers work, shown by minigrad" -------------
 @pytest.mark.parametrize("k1,k2", [(1, 1), (6, 16), (16, 32)])
 def test_conv2d_5x5_has_25_k1_k2_plus_k2_parameters(k1, k2):
     conv = nn.Conv2d(k1, k2, 5)

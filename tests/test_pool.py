@@ -1,9 +1,11 @@
 """Max, average and adaptive average pooling: forward and backward against references
-written out with loops over output positions, gradchecks, ties, and the error messages."""
+written out with loops over output positions, gradchecks, ties (random configurations drawn
+by hypothesis, so a failure shrinks to the smallest), and the error messages."""
 import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import minigrad as mg
 import minigrad.nn.functional as F
@@ -75,48 +77,65 @@ def avg_pool_reference(x, kernel, stride, padding, ceil_mode, count_include_pad)
     return out
 
 
-def random_pool(seed, dilation=True):
-    rng = np.random.default_rng(seed)
-    nd = int(rng.integers(1, 4))
-    kernel = tuple(int(k) for k in rng.integers(1, 4 if nd < 3 else 3, nd))
-    stride = tuple(int(s) for s in rng.integers(1, 4, nd))
-    dil = tuple(int(d) for d in rng.integers(1, 3, nd)) if dilation else (1,) * nd
-    padding = tuple(int(rng.integers(0, (d * (k - 1) + 1) // 2 + 1)) if dilation else
-                    int(rng.integers(0, k // 2 + 1)) for k, d in zip(kernel, dil))
-    ceil_mode = bool(rng.random() < 0.4)
-    size = tuple(d * (k - 1) + 1 + int(rng.integers(0, 5 if nd < 3 else 3))
+def examples(n):
+    """Hypothesis settings: ``n`` examples, the same ones on every run (CI included)."""
+    return settings(max_examples=n, deadline=None, derandomize=True, database=None)
+
+
+class Pool(tuple):
+    """(nd, x, kernel, stride, padding, dilation, ceil_mode), shown (in a hypothesis report)
+    with x's shape for its values."""
+    def __repr__(self):
+        return repr(tuple(v.shape if isinstance(v, np.ndarray) else v for v in self))
+
+
+@st.composite
+def pools(draw, dilation=True):
+    """A random pooling: dims, kernel, stride, dilation (or 1), padding up to what PyTorch
+    allows, ceil_mode; and an input at least one window big."""
+    nd = draw(st.integers(1, 3))
+    kernel = tuple(draw(st.integers(1, 3 if nd < 3 else 2)) for _ in range(nd))
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    dil = tuple(draw(st.integers(1, 2)) for _ in range(nd)) if dilation else (1,) * nd
+    padding = tuple(draw(st.integers(0, (d * (k - 1) + 1) // 2 if dilation else k // 2))
+                    for k, d in zip(kernel, dil))
+    ceil_mode = draw(st.booleans())
+    size = tuple(d * (k - 1) + 1 + draw(st.integers(0, 4 if nd < 3 else 2))
                  for k, d in zip(kernel, dil))
-    x = rng.standard_normal((int(rng.integers(1, 3)), int(rng.integers(1, 4))) + size)
-    return nd, x, kernel, stride, padding, dil, ceil_mode
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3))) + size
+    x = np.random.default_rng(draw(st.integers(0, 2 ** 16))).standard_normal(shape)
+    return Pool((nd, x, kernel, stride, padding, dil, ceil_mode))
 
 
 # ---- max pooling -----------------------------------------------------------------------------
-@pytest.mark.parametrize("seed", range(30))
-def test_max_pool_forward_and_backward_match_reference(seed):
-    nd, x, kernel, stride, padding, dilation, ceil_mode = random_pool(seed)
+@examples(30)
+@given(pool=pools())
+def test_max_pool_forward_and_backward_match_reference(pool):
+    nd, x, kernel, stride, padding, dilation, ceil_mode = pool
     xt = Tensor(x, requires_grad=True)
     out = MAX[nd](xt, kernel, stride, padding, dilation=dilation, ceil_mode=ceil_mode)
-    g = np.random.default_rng(seed).standard_normal(out.shape)
+    g = np.random.default_rng(0).standard_normal(out.shape)
     ref, ref_gx = max_pool_reference(x, g, kernel, stride, padding, dilation, ceil_mode)
     np.testing.assert_array_equal(out.numpy(), ref)
     out.backward(g)
     np.testing.assert_allclose(xt.grad.numpy(), ref_gx, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_max_pool_ties_send_the_gradient_to_the_first_maximum_only(seed):
+@examples(12)
+@given(pool=pools(), overlapping=st.booleans(), seed=st.integers(0, 2 ** 16))
+def test_max_pool_ties_send_the_gradient_to_the_first_maximum_only(pool, overlapping, seed):
     """Inputs of 0s and 1s: most windows have tied maxima. Overlapping windows too."""
-    nd, _, kernel, stride, padding, dilation, ceil_mode = random_pool(seed + 50)
+    nd, _, kernel, stride, padding, dilation, ceil_mode = pool
+    if overlapping:
+        stride = (1,) * nd
     rng = np.random.default_rng(seed)
     x = rng.integers(0, 2, (2, 2) + tuple(d * (k - 1) + 4 for k, d in zip(kernel, dilation)))
     x = x.astype(np.float32)
     xt = Tensor(x, requires_grad=True)
-    out = MAX[nd](xt, kernel, (1,) * nd if seed % 2 else stride, padding, dilation=dilation,
-                  ceil_mode=ceil_mode)
+    out = MAX[nd](xt, kernel, stride, padding, dilation=dilation, ceil_mode=ceil_mode)
     g = rng.standard_normal(out.shape).astype(np.float32)
     out.backward(g)
-    _, ref_gx = max_pool_reference(x, g, kernel, (1,) * nd if seed % 2 else stride, padding,
-                                   dilation, ceil_mode)
+    _, ref_gx = max_pool_reference(x, g, kernel, stride, padding, dilation, ceil_mode)
     np.testing.assert_allclose(xt.grad.numpy(), ref_gx, rtol=1e-6, atol=1e-6)
 
 
@@ -130,9 +149,10 @@ def test_flat_background_gets_one_gradient_per_window():
                                                       [1, 0, 1, 0], [0, 0, 0, 0]])
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_max_pool_gradcheck(seed):
-    nd, x, kernel, stride, padding, dilation, ceil_mode = random_pool(seed + 200)
+@examples(8)
+@given(pool=pools())
+def test_max_pool_gradcheck(pool):
+    nd, x, kernel, stride, padding, dilation, ceil_mode = pool
     xt = Tensor(x, requires_grad=True)
     assert mg.gradcheck(lambda t: MAX[nd](t, kernel, stride, padding, dilation=dilation,
                                           ceil_mode=ceil_mode), (xt,))
@@ -144,9 +164,10 @@ def test_max_pool_padding_is_minus_infinity():
 
 
 # ---- average pooling -------------------------------------------------------------------------
-@pytest.mark.parametrize("seed", range(30))
-def test_avg_pool_forward_matches_reference(seed):
-    nd, x, kernel, stride, padding, _, ceil_mode = random_pool(seed + 300, dilation=False)
+@examples(30)
+@given(pool=pools(dilation=False))
+def test_avg_pool_forward_matches_reference(pool):
+    nd, x, kernel, stride, padding, _, ceil_mode = pool
     for count_include_pad in (True, False):
         out = AVG[nd](Tensor(x), kernel, stride, padding, ceil_mode=ceil_mode,
                       count_include_pad=count_include_pad)
@@ -169,9 +190,10 @@ def test_avg_pool_counts_padding_like_pytorch():
     assert F.avg_pool2d(x, 2, divisor_override=1).numpy()[0, 0, 0, 0] == 4
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_avg_pool_gradcheck(seed):
-    nd, x, kernel, stride, padding, _, ceil_mode = random_pool(seed + 400, dilation=False)
+@examples(8)
+@given(pool=pools(dilation=False))
+def test_avg_pool_gradcheck(pool):
+    nd, x, kernel, stride, padding, _, ceil_mode = pool
     xt = Tensor(x, requires_grad=True)
     for count_include_pad in (True, False):
         def pool(t, count_include_pad=count_include_pad):

@@ -665,13 +665,14 @@ def _binary_target(name, input, target, message, same_dtype=False):
     shape, floating point; with ``same_dtype`` (BCE, as PyTorch) of the input's dtype,
     else cast to it."""
     _check_float(name, input)
+    given = np.dtype(target.dtype) if isinstance(target, (Tensor, np.ndarray)) else None
     target = _array_operand(name, target, "target", input.dtype)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"{name}: " + message.format(t=tuple(target.shape),
                                                       i=tuple(input.shape)))
-    if target._array.dtype.kind != "f":
+    if given.kind != "f":           # (checked before a numpy target is cast to the input's)
         raise TypeError(f"{name}: target must be a floating point tensor (probabilities in "
-                        f"[0, 1]), got dtype {target.dtype}; convert it with target.float()")
+                        f"[0, 1]), got dtype {given}; convert it with target.float()")
     if target.dtype == input.dtype:
         return target
     if same_dtype:

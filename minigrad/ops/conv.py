@@ -34,6 +34,7 @@ Its measurements and the alternatives that were tried are in ``benchmarks/README
 """
 import numpy as np
 
+from .. import memory
 from ..autograd.function import ArrayFunction
 
 
@@ -313,14 +314,15 @@ def _max_pool(x, kernel, stride, padding, dilation, ceil_mode, track):
     out_shape = _pooled_shape(x.shape, kernel, stride, padding, dilation, ceil_mode)
     taps = _clipped_taps(x.shape, kernel, stride, padding, dilation, out_shape)
     if taps and taps[0][0] == 0 and taps[0][2] is None:   # offset 0 meets every window
-        out = x[taps[0][1]].copy()
+        out = memory.empty(x.shape[:2] + out_shape, x.dtype)
+        np.copyto(out, x[taps[0][1]])
         taps = taps[1:]
     else:                                       # padding counts as -inf
         out = np.full(x.shape[:2] + out_shape, -np.inf, dtype=x.dtype)
     winner = None
     if track:
         index_type = np.uint8 if int(np.prod(kernel)) <= 256 else np.uint32
-        winner = np.zeros(out.shape, dtype=index_type)
+        winner = memory.zeros(out.shape, index_type)
     for i, src, dst in taps:
         tap, best = x[src], _part(out, dst)
         if track:
@@ -357,7 +359,7 @@ class MaxPoolScatter(ArrayFunction):
     def forward(ctx, grad, winner, args):
         x_shape, kernel, stride, padding, dilation = args
         ctx.winner, ctx.args = winner, args
-        gx = np.zeros(x_shape, dtype=grad.dtype)
+        gx = memory.zeros(tuple(x_shape), grad.dtype)
         disjoint = _windows_disjoint(kernel, stride, dilation)
         for i, src, dst in _clipped_taps(x_shape, kernel, stride, padding, dilation,
                                          grad.shape[2:]):
@@ -381,7 +383,7 @@ class MaxPoolGather(ArrayFunction):
     def forward(ctx, h, winner, args):
         x_shape, kernel, stride, padding, dilation = args
         ctx.winner, ctx.args = winner, args
-        out = np.zeros(winner.shape, dtype=h.dtype)
+        out = memory.zeros(winner.shape, h.dtype)
         for i, src, dst in _clipped_taps(x_shape, kernel, stride, padding, dilation,
                                          winner.shape[2:]):
             part = _part(out, dst)
@@ -440,7 +442,7 @@ class AvgPoolSpread(ArrayFunction):
         x_shape, kernel, stride, padding = args
         ctx.pool = pool
         share = grad / divisor
-        gx = np.zeros(x_shape, dtype=grad.dtype)
+        gx = memory.zeros(tuple(x_shape), grad.dtype)
         dilation = (1,) * len(kernel)
         disjoint = _windows_disjoint(kernel, stride, dilation)
         for _, src, dst in _clipped_taps(x_shape, kernel, stride, padding, dilation,

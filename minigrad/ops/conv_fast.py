@@ -12,6 +12,7 @@ import threading
 
 import numpy as np
 
+from .. import memory
 from .conv import output_size, _interior, _tap
 
 
@@ -246,12 +247,13 @@ def conv_forward(x, weight, bias, stride, padding, dilation, groups):
     if _pointwise(kernel, stride, padding):
         P = math.prod(x.shape[2:])
         xs = x.reshape(N, G, C // G, P)                          # (N, G, C/G, P)
-        out = np.matmul(w, xs).reshape((N, O, P))                # (N, O, P)
+        out = np.matmul(w, xs, out=memory.empty((N, G, O // G, P), x.dtype))
+        out = out.reshape((N, O, P))                             # (N, O, P)
         if bias is not None:
             out += bias[:, None]
         return out.reshape((N, O) + x.shape[2:])
     layout = _layout(x.shape, kernel, stride, padding, dilation, x.dtype)
-    out = np.empty((N, O) + layout.out_shape, dtype=x.dtype)
+    out = memory.empty((N, O) + layout.out_shape, x.dtype)
     for block in layout.blocks():
         cols = layout.im2col(x, block).reshape(G, C // G * layout.K, -1)
         y = np.matmul(w, cols, out=_scratch("y", (G, O // G, cols.shape[-1]), x.dtype))
@@ -275,13 +277,14 @@ def conv_input_grad(g, weight, x_shape, stride, padding, dilation, groups):
     kernel = weight.shape[2:]
     if _pointwise(kernel, stride, padding):
         gs = g.reshape(N, G, O // G, math.prod(g.shape[2:]))      # (N, G, O/G, P)
-        return np.matmul(w.swapaxes(-1, -2), gs).reshape(x_shape)
+        gx = memory.empty((N, G, x_shape[1] // G, gs.shape[-1]), g.dtype)   # (N, G, C/G, P)
+        return np.matmul(w.swapaxes(-1, -2), gs, out=gx).reshape(x_shape)
     layout = _layout(x_shape, kernel, stride, padding, dilation, g.dtype)
     if layout.out_shape != g.shape[2:]:
         raise ValueError(f"conv_transpose: an input of spatial size {g.shape[2:]} does not "
                          f"fit an output of size {tuple(x_shape[2:])} (expected input "
                          f"{layout.out_shape})")
-    gx = np.empty(x_shape, dtype=g.dtype)
+    gx = memory.empty(tuple(x_shape), g.dtype)
     w_t = np.ascontiguousarray(w.swapaxes(-1, -2))               # (G, C/G·K, O/G)
     for block in layout.blocks():
         gb = layout.output_gradient(g, block).reshape(G, O // G, -1)

@@ -7,6 +7,7 @@ constants: the derivative of a mask is zero wherever it is defined.
 """
 import numpy as np
 
+from .. import memory
 from ..autograd.function import ArrayFunction
 
 
@@ -31,7 +32,8 @@ def broadcasting(name, ufunc, *operands):
     """``ufunc(*operands)``, but operands whose shapes do not broadcast get an error naming
     the op instead of numpy's (the check runs only once numpy has failed)."""
     try:
-        return ufunc(*operands)
+        out = _result_array(ufunc, operands)
+        return ufunc(*operands) if out is None else ufunc(*operands, out=out)
     except ValueError:
         shapes = [np.shape(x) for x in operands]
         try:
@@ -40,6 +42,24 @@ def broadcasting(name, ufunc, *operands):
             raise ValueError(f"{name}: shapes {', '.join(map(str, shapes))} cannot be broadcast "
                              "together") from None
         raise
+
+
+# arithmetic whose result has the operands' promoted dtype, when that is a float
+_ARITHMETIC = {np.add, np.subtract, np.multiply, np.true_divide, np.power}
+
+
+def _result_array(ufunc, operands):
+    """A reused array for the result (``memory.empty``) when the operands are large arrays
+    of one shape, else None (numpy allocates)."""
+    a = operands[0]
+    if ufunc not in _ARITHMETIC or not isinstance(a, np.ndarray) or a.nbytes < memory.MIN_BYTES:
+        return None
+    shape = a.shape
+    for b in operands[1:]:
+        if not isinstance(b, np.ndarray) or b.shape != shape:
+            return None
+    dtype = np.result_type(*operands)
+    return memory.empty(shape, dtype) if dtype.kind == "f" else None
 
 
 def masked(grad, mask):
@@ -273,7 +293,7 @@ class ReLU(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.maximum(a, 0)
+        out = np.maximum(a, 0, out=memory.empty(a.shape, a.dtype))
         ctx.save_for_backward(out)
         return out
 
