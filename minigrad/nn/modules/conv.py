@@ -137,9 +137,9 @@ class _ConvTransposeNd(_ConvNd):
     arguments, so each input element adds ``weight`` times itself into a window of the output.
 
     Arguments as ``_ConvNd`` (no string ``padding``; ``dilation`` comes after ``bias``, as in
-    PyTorch), and ``output_padding``: added to one side of each output axis, to pick among
-    the sizes that a strided convolution maps to the same L_in (smaller than stride or
-    dilation); ``forward(input, output_size)`` picks it from the wanted size instead.
+    PyTorch), and ``output_padding``: extra size at the end of each output axis, to choose
+    which of the sizes that a strided convolution maps to L_in is output (smaller than
+    stride or dilation); ``forward(input, output_size)`` picks it from the wanted size.
 
     Shape: input (N, C_in, *L_in) or (C_in, *L_in); output (N, C_out, *L_out) or
     (C_out, *L_out), along each spatial axis:
