@@ -236,15 +236,28 @@ class MNIST(Dataset):
     (1, 28, 28), int label)``; an index array gives a batch ``(images, labels)`` of Tensors,
     so a ``DataLoader`` fetches each batch with one indexing.
 
+    ``transform`` (e.g. ``minigrad.transforms.RandomAffine``) is applied to the images and
+    ``target_transform`` to the labels, as torchvision's arguments: to one image
+    ``(1, 28, 28)`` and its int label for ``dataset[i]``, and to the whole batch ``(N, 1, 28,
+    28)`` and its label Tensor for an index array -- so a ``DataLoader`` augments each batch
+    with one call, with random parameters per image (see ``minigrad.transforms``).
+
     Differences from torchvision: ``.data`` is already float and normalised (torchvision keeps
-    uint8 ``(N, 28, 28)`` and applies ``transform`` per sample); there are no transforms;
-    ``.data`` and ``.targets`` are read-only arrays shared by every load in the process."""
+    uint8 ``(N, 28, 28)`` and applies ``transform`` per sample, to a PIL image), so a
+    transform's ``fill`` for the background is ``-MEAN / STD``; ``.data`` and ``.targets`` are
+    read-only arrays shared by every load in the process."""
 
     accepts_index_arrays = True
 
-    def __init__(self, root=None, train=True, download=False):
+    def __init__(self, root=None, train=True, transform=None, target_transform=None,
+                 download=False):
+        for arg, f in (("transform", transform), ("target_transform", target_transform)):
+            if f is not None and not callable(f):
+                raise TypeError(f"MNIST: {arg} must be callable or None, got "
+                                f"{type(f).__name__}")
         self.root = Path(root) if root is not None else default_root()
         self.train = bool(train)
+        self.transform, self.target_transform = transform, target_transform
         self.data, self.targets = load_mnist(self.root, self.train, download)
 
     def __len__(self):
@@ -253,8 +266,14 @@ class MNIST(Dataset):
     def __getitem__(self, index):
         index = _index_array(index)
         if np.ndim(index) == 0:
-            return _tensor(self.data[index]), int(self.targets[index])
-        return _tensor(self.data[index]), _tensor(self.targets[index])
+            image, target = _tensor(self.data[index]), int(self.targets[index])
+        else:
+            image, target = _tensor(self.data[index]), _tensor(self.targets[index])
+        if self.transform is not None:
+            image = self.transform(image)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return image, target
 
     def tensors(self):
         """``(images, labels)`` as Tensors over the whole split (no copy)."""
