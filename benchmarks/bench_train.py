@@ -14,9 +14,13 @@ forward/backward breakdown for minigrad; inference throughput; the per-step auto
 overhead of a 20-layer MLP of width 32 at batch 1; and minigrad's peak resident memory
 while training (measured in a child process that never imports PyTorch).
 
-Like the training example, it calls ``minigrad.memory.keep_freed_memory()`` (glibc keeps
-freed arrays for reuse instead of handing them back to the kernel; see that module) unless
-``--default-malloc`` is given. The setting is process-wide, so PyTorch runs under it too.
+The headline is a plain loop, as a user writes it: nothing is switched on. (minigrad reuses
+its large op results itself, ``minigrad.memory.empty``.) ``--keep-freed-memory`` adds the
+allocator setting of ``minigrad.memory.keep_freed_memory()``, process-wide, so PyTorch runs
+under it too. ``--mnist-seeds 0 1 2`` also runs ``examples/train_mnist.py`` with its
+defaults once per seed (a few minutes each) and reports its test accuracy and wall time.
+
+    python benchmarks/bench_train.py --mnist-seeds 0 1 2
 """
 import argparse
 import os
@@ -216,17 +220,19 @@ def main(argv=None):
     p.add_argument("--batch-sizes", type=int, nargs="+", default=[128, 64])
     p.add_argument("--rounds", type=int, default=5, help="alternating timing rounds")
     p.add_argument("--steps", type=int, default=10, help="training steps per round")
-    p.add_argument("--default-malloc", action="store_true",
-                   help="leave glibc's allocator settings alone (see minigrad/memory.py)")
+    p.add_argument("--keep-freed-memory", action="store_true",
+                   help="call minigrad.memory.keep_freed_memory() first (glibc's settings)")
+    p.add_argument("--mnist-seeds", type=int, nargs="*", default=[],
+                   help="also run examples/train_mnist.py with its defaults for each seed")
     args = p.parse_args(argv)
-    kept = False if args.default_malloc else keep_freed_memory()
+    kept = keep_freed_memory() if args.keep_freed_memory else False
 
     print(f"numpy {np.__version__}, {os.cpu_count()} cpus, "
           + (f"PyTorch {torch.__version__} on {torch.get_num_threads()} threads"
              if torch is not None else "PyTorch not importable: minigrad figures only"))
     print(describe_blas())
-    print("allocator: " + ("freed memory kept for reuse (minigrad.memory.keep_freed_memory)"
-                           if kept else "glibc defaults"))
+    print("allocator: " + ("glibc set to keep freed memory (minigrad.memory.keep_freed_memory)"
+                           if kept else "glibc defaults: a plain loop, nothing switched on"))
     for bs in args.batch_sizes:
         print(f"\n== training, batch {bs} ==")
         mgt = MinigradTrainer(bs)
@@ -274,6 +280,39 @@ def main(argv=None):
         print(f"  batch {bs}: {peak_memory_child(bs, 5, kept):.0f} MB")
     print(f"(this process, with{'out' if torch is None else ''} PyTorch loaded: "
           f"{peak_rss_mb():.0f} MB)")
+
+    if args.mnist_seeds:
+        print("\n== examples/train_mnist.py, defaults, one run per seed ==")
+        runs = [mnist_run(seed) for seed in args.mnist_seeds]
+        for seed, m in zip(args.mnist_seeds, runs):
+            print(f"  seed {seed}: test accuracy {m['test_accuracy'] * 100:.2f}%, "
+                  f"{m['wall_seconds']:.0f} s wall ({m['process_seconds']:.0f} s with Python's "
+                  f"start), {m['samples_per_second']:.0f} samples/s "
+                  f"training, peak {m['peak_mb']:.0f} MB")
+        accuracy = np.mean([m["test_accuracy"] for m in runs]) * 100
+        wall = np.mean([m["wall_seconds"] for m in runs])
+        print(f"  mean: test accuracy {accuracy:.2f}%, {wall:.0f} s wall")
+
+
+def mnist_run(seed):
+    """One default run of the MNIST example in a child process; its metrics and peak RSS."""
+    import json
+    import tempfile
+    script = Path(__file__).resolve().parent.parent / "examples" / "train_mnist.py"
+    with tempfile.TemporaryDirectory() as tmp:
+        metrics = Path(tmp) / "metrics.json"
+        code = (f"import runpy, sys; sys.argv = [{str(script)!r}, '--seed', '{seed}', "
+                f"'--metrics', {str(metrics)!r}]; runpy.run_path({str(script)!r}, "
+                f"run_name='__main__'); sys.path.insert(0, "
+                f"{str(Path(__file__).resolve().parent)!r}); import bench_train; "
+                f"print('peak', bench_train.peak_rss_mb())")
+        began = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, env={**os.environ, "MINIGRAD_BENCH_NO_TORCH": "1"})
+        result = json.loads(metrics.read_text())
+        result["process_seconds"] = time.perf_counter() - began
+    result["peak_mb"] = float(out.stdout.split("peak")[-1])
+    return result
 
 
 if __name__ == "__main__":

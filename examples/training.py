@@ -3,7 +3,7 @@ evaluation, checkpoints and resume, and the metrics JSON.
 
     parser = training.make_parser(__doc__)            # the common flags; add your own
     args = training.parse_args(parser, argv)
-    began = training.start(args)                       # seed, allocator setting, the clock
+    began = training.start(args)                       # the seed and the clock
     metrics = training.fit(args, model, train_set, test_set, input_shape, task, began=began)
 
 ``examples/train_mnist.py`` (one head: the digit) and ``examples/train_conv3d.py`` (two
@@ -26,7 +26,6 @@ import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad import optim
 from minigrad.data import DataLoader
-from minigrad.memory import keep_freed_memory
 from minigrad.serialization import atomic_open
 
 
@@ -235,7 +234,6 @@ def limit(train_set, test_set, args):
 def start(args):
     """What every run does first; returns the start time for the wall clock."""
     began = time.perf_counter()
-    keep_freed_memory()   # a quarter faster: no page faults for each step's fresh arrays
     mg.manual_seed(args.seed)
     return began
 
