@@ -7,6 +7,7 @@ constants: the derivative of a mask is zero wherever it is defined.
 """
 import numpy as np
 
+from .._compat import NUMPY2, nep50
 from .. import memory
 from ..autograd.function import ArrayFunction
 
@@ -31,6 +32,9 @@ def _shape(x):
 def broadcasting(name, ufunc, *operands):
     """``ufunc(*operands)``, but operands whose shapes do not broadcast get an error naming
     the op instead of numpy's (the check runs only once numpy has failed)."""
+    if not NUMPY2:      # numpy 1.x: the result dtype numpy 2 gives (``where``'s condition aside)
+        first = 1 if ufunc is np.where else 0
+        operands = operands[:first] + nep50(*operands[first:])
     try:
         out = _result_array(ufunc, operands)
         return ufunc(*operands) if out is None else ufunc(*operands, out=out)
@@ -311,7 +315,8 @@ class Sigmoid(ArrayFunction):
     def forward(ctx, a):
         # split by sign so exp never overflows
         e = np.exp(-np.abs(a))
-        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        one = e.dtype.type(1)       # a Python 1 would compute a 0-d float32 in float64 on numpy 1.x
+        out = np.where(a >= 0, one / (one + e), e / (one + e)).astype(a.dtype, copy=False)
         ctx.save_for_backward(out)
         return out
 
@@ -439,7 +444,7 @@ class Clamp(ArrayFunction):
             if max is not None:
                 inside &= a <= max
             ctx.inside = inside
-        return np.clip(a, min, max)
+        return np.clip(*nep50(a, min, max))
 
     @staticmethod
     def backward(ctx, grad):

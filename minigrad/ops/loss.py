@@ -81,10 +81,11 @@ class BinaryCrossEntropy(ArrayFunction):
     @staticmethod
     def forward(ctx, x, t):
         ctx.save_for_backward(x, t)
+        floor, one = x.dtype.type(-100), t.dtype.type(1)   # (Python numbers: 0-d float64 on numpy 1.x)
         with np.errstate(divide="ignore"):
-            log_x = np.maximum(np.log(x), -100)
-            log_1mx = np.maximum(np.log1p(-x), -100)
-        return -(t * log_x + (1 - t) * log_1mx)
+            log_x = np.maximum(np.log(x), floor)
+            log_1mx = np.maximum(np.log1p(-x), floor)
+        return -(t * log_x + (one - t) * log_1mx)
 
     @staticmethod
     def backward(ctx, grad):

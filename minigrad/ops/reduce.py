@@ -7,6 +7,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from .._compat import nep50
 from ..autograd.function import ArrayFunction, rebuilt
 from ..tensor import _norm_dims
 
@@ -60,8 +61,9 @@ class Var(ArrayFunction):
         ctx.save_for_backward(a)
         ctx.centred = centred
         ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, max(count - correction, 0)
+        squares = (centred * centred).sum(axis=axes, keepdims=keepdim)   # a numpy scalar if 0-d
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.asarray((centred * centred).sum(axis=axes, keepdims=keepdim) / ctx.denom)
+            return np.asarray(np.true_divide(*nep50(squares, ctx.denom)))
 
     @staticmethod
     def _centred(ctx):

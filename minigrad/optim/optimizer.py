@@ -33,6 +33,26 @@ def check_real(value):
     return None
 
 
+def _update_0d(optimizer, p, group, state):
+    """``optimizer._update`` of a 0-d parameter, run on 1-element views of it, its gradient
+    and its state arrays. On 0-d arrays numpy returns numpy scalars, which an in-place update
+    (``buf *= momentum``) rebinds instead of writing and ``out=`` refuses; and numpy 1.x
+    computes a 0-d float32 with a Python float in float64 (numpy 2, as for any array, in
+    float32). On views of shape (1,) every update is the one an n-d parameter gets."""
+    array = p._array
+    arrays = {k: v for k, v in state.items() if isinstance(v, np.ndarray) and v.ndim == 0}
+    views = {k: v.reshape(1) for k, v in arrays.items()}
+    state.update(views)
+    p._array = array.reshape(1)
+    try:
+        optimizer._update(p, p.grad._array.reshape(1), group, state)
+    finally:
+        p._array = array
+        for k, v in state.items():
+            if isinstance(v, np.ndarray) and v.shape == (1,):     # back to 0-d (new ones too)
+                state[k] = arrays[k] if k in views and v is views[k] else v.reshape(())
+
+
 class Optimizer:
     def __init__(self, params, defaults):
         self.defaults = defaults
@@ -135,7 +155,11 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    self._update(p, p.grad._array, group, self.state.setdefault(p, {}))
+                    state = self.state.setdefault(p, {})
+                    if p._array.ndim:
+                        self._update(p, p.grad._array, group, state)
+                    else:
+                        _update_0d(self, p, group, state)
                     # an in-place write, as PyTorch's: a graph that saved p refuses it now
                     _bump_version(p._array)
         return loss

@@ -57,7 +57,8 @@ def _vector_norm(a, p):
     a = np.abs(a)
     if math.isinf(p):
         return a.max(initial=0.0) if p > 0 else a.min(initial=np.inf)
-    return np.sum(a ** p) ** (1 / p)
+    # the exponents of a's dtype: numpy 1.x computes a 0-d float32 ** a Python float in float64
+    return np.sum(a ** a.dtype.type(p)) ** a.dtype.type(1 / p)
 
 
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
