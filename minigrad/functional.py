@@ -4,7 +4,7 @@ import numpy as np
 from . import random as _random
 from .ops import movement
 from .devices import check_device
-from .tensor import Tensor, DEFAULT_DTYPE, _shape_args, _check_tensors, _matmul
+from .tensor import Tensor, DEFAULT_DTYPE, _shape_args, _check_tensors, _matmul, _norm_dim, _KIND_RANK
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
@@ -135,16 +135,40 @@ def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_gra
 
 
 def _tensors(name, tensors):
+    """The tensors of cat/stack (numpy arrays are taken as Tensors, a minigrad extension)."""
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}(): argument 'tensors' must be a tuple or list of Tensors, not "
+                        f"{type(tensors).__name__}")
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{name}: expected a non-empty sequence of tensors")
-    return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    for i, t in enumerate(tensors):
+        if not isinstance(t, (Tensor, np.ndarray)):
+            raise TypeError(f"{name}(): expected a sequence of Tensors, but element {i} of "
+                            f"'tensors' is {type(t).__name__}")
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    dtypes = {t.dtype for t in tensors}
+    if len(dtypes) > 1:      # PyTorch's promotion: the highest kind, the widest within it
+        rank = sorted(_KIND_RANK.get(d.kind, 3) for d in dtypes)[-1]   # (max is mg.max here)
+        top = np.result_type(*[d for d in dtypes if _KIND_RANK.get(d.kind, 3) == rank])
+        tensors = [t if t.dtype == top else t.to(top) for t in tensors]
+    return tensors
 
 
 def cat(tensors, dim=0):
     """Concatenate along an existing dim."""
     tensors = _tensors("cat", tensors)
+    if tensors[0].ndim == 0:
+        raise RuntimeError("cat: zero-dimensional tensor (at position 0) cannot be concatenated")
+    _dim_type(dim, tensors[0].ndim)
     return movement.Cat.apply(*tensors, dim=dim)
+
+
+def _dim_type(dim, ndim):
+    """A dim that is not an int is the one dim checker's TypeError (cat and stack check the
+    range themselves, naming themselves)."""
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, (bool, np.bool_)):
+        _norm_dim(dim, ndim)
 
 
 concat = cat
@@ -153,6 +177,7 @@ concat = cat
 def stack(tensors, dim=0):
     """Stack along a new dim."""
     tensors = _tensors("stack", tensors)
+    _dim_type(dim, tensors[0].ndim + 1)
     return movement.Stack.apply(*tensors, dim=dim)
 
 
@@ -164,9 +189,15 @@ def where(condition, input=None, other=None):
         condition = condition._array
     if input is None and other is None:
         return tuple(Tensor.wrap(i, None) for i in np.nonzero(condition))
-    ref = input if isinstance(input, Tensor) else other
-    if isinstance(ref, Tensor):
-        input, other = ref._operand(input), ref._operand(other)
+    for arg, value in (("input", input), ("other", other)):
+        if not isinstance(value, (Tensor, int, float, np.ndarray, np.generic, list, tuple)):
+            raise TypeError(f"where(): argument '{arg}' must be a Tensor or a number, not "
+                            f"{type(value).__name__}")
+    # the dtype of the result as for arithmetic (PyTorch: where(c, float32, int64) is float32)
+    if isinstance(input, Tensor):
+        input, other = input._promoted(other)
+    elif isinstance(other, Tensor):
+        other, input = other._promoted(input)
     return movement.Where.apply(condition, input, other)
 
 

@@ -388,7 +388,13 @@ class Tensor:
         if isinstance(other, Tensor) or (isinstance(other, (int, float, bool))
                                          and not isinstance(other, np.generic)):
             return other   # np.float64 subclasses float but would promote float32 to float64
+        if not isinstance(other, (np.ndarray, np.generic, list, tuple)):
+            raise TypeError(f"Tensor arithmetic: the other operand must be a Tensor, a number or "
+                            f"an array, not {_type_name(other)}")
         arr = np.asarray(other)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"Tensor arithmetic: the other operand must hold numbers, got "
+                            f"{_type_name(other)} of dtype {arr.dtype}")
         if np.issubdtype(self.dtype, np.floating) and arr.dtype != self.dtype:
             arr = arr.astype(self.dtype)
         return Tensor.wrap(arr, None)
@@ -404,6 +410,13 @@ class Tensor:
         other = self._operand(other)
         if self._array.dtype.kind == "f" and (       # the common case, kept fast
                 type(other) in (float, int) or (type(other) is Tensor and other._array.dtype.kind == "f")):
+            if type(other) is Tensor and other._array.dtype != self._array.dtype and \
+                    (other._array.ndim == 0) != (self._array.ndim == 0):
+                # as PyTorch: a 0-d tensor of the same kind takes the other's dtype (numpy:
+                # float32 + 0-d float64 is float64)
+                if other._array.ndim == 0:
+                    return self, other.to(self.dtype)
+                return self.to(other.dtype), other
             return self, other
         ra, rb = _kind_rank(self), _kind_rank(other)
         a = self
@@ -425,11 +438,22 @@ class Tensor:
         return ops.elementwise.Add.apply(b, a)
 
     def __sub__(self, other):
+        self._no_bool_sub(other)
         return ops.elementwise.Sub.apply(*self._promoted(other))
 
     def __rsub__(self, other):
+        self._no_bool_sub(other)
         a, b = self._promoted(other)
         return ops.elementwise.Sub.apply(b, a)
+
+    def _no_bool_sub(self, other):
+        """PyTorch refuses ``-`` with a bool tensor (numpy's error for two bools is about
+        its internals; with a number it would compute). Refused here when the bool tensor is
+        the one subtracted from, or a bool tensor is subtracted from a number; a bool tensor
+        subtracted from a number tensor is promoted (the losses subtract bool targets)."""
+        if self._array.dtype == np.bool_:
+            raise RuntimeError("sub: subtraction, the `-` operator, with a bool tensor is not "
+                               "supported; to invert a mask use `~` or logical_not()")
 
     def __mul__(self, other):
         return ops.elementwise.Mul.apply(*self._promoted(other))
@@ -453,18 +477,19 @@ class Tensor:
         return ops.elementwise.Pow.apply(b, a)
 
     def __mod__(self, other):
-        return ops.elementwise.Remainder.apply(*self._promoted(other))
+        return ops.elementwise.Remainder.apply(*_int_divisor("remainder", *self._promoted(other)))
 
     def __rmod__(self, other):
         a, b = self._promoted(other)
-        return ops.elementwise.Remainder.apply(b, a)
+        return ops.elementwise.Remainder.apply(*_int_divisor("remainder", b, a))
 
     def __floordiv__(self, other):
-        return ops.elementwise.FloorDivide.apply(*self._promoted(other))
+        return ops.elementwise.FloorDivide.apply(*_int_divisor("floor_divide",
+                                                               *self._promoted(other)))
 
     def __rfloordiv__(self, other):
         a, b = self._promoted(other)
-        return ops.elementwise.FloorDivide.apply(b, a)
+        return ops.elementwise.FloorDivide.apply(*_int_divisor("floor_divide", b, a))
 
     remainder = __mod__
     floor_divide = __floordiv__
@@ -561,29 +586,38 @@ class Tensor:
         return ops.elementwise.Tanh.apply(self._floating("tanh"))
 
     def clamp(self, min=None, max=None):
-        return ops.elementwise.Clamp.apply(self, min=min, max=max)
+        x = self
+        if self._array.dtype.kind in "iub" and any(
+                isinstance(b, float) or (isinstance(b, Tensor) and b._array.dtype.kind == "f")
+                for b in (min, max)):
+            x = self.to(DEFAULT_DTYPE)      # as PyTorch: an int tensor clamped to 1.5 is float
+        return ops.elementwise.Clamp.apply(x, min=min, max=max)
 
     clip = clamp
 
     # reductions
     def sum(self, dim=None, keepdim=False):
-        return ops.reduce.Sum.apply(self, dim=dim, keepdim=keepdim)
+        return ops.reduce.Sum.apply(self, dim=_all_if_empty(dim), keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False):
         if self._array.dtype.kind != "f":
             raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be a "
                                f"floating point dtype, got {self.dtype} (use t.float().mean())")
-        return ops.reduce.Mean.apply(self, dim=dim, keepdim=keepdim)
+        return ops.reduce.Mean.apply(self, dim=_all_if_empty(dim), keepdim=keepdim)
 
     def var(self, dim=None, keepdim=False, unbiased=True, correction=None):
         if correction is None:
             correction = 1 if unbiased else 0
-        return ops.reduce.Var.apply(self, dim=dim, keepdim=keepdim, correction=correction)
+        self._float_only("var", "std and var only support floating point dtypes")
+        return ops.reduce.Var.apply(self, dim=_all_if_empty(dim), keepdim=keepdim,
+                                    correction=correction)
 
     def std(self, dim=None, keepdim=False, unbiased=True, correction=None):
         if correction is None:
             correction = 1 if unbiased else 0
-        return ops.reduce.Std.apply(self, dim=dim, keepdim=keepdim, correction=correction)
+        self._float_only("std", "std and var only support floating point dtypes")
+        return ops.reduce.Std.apply(self, dim=_all_if_empty(dim), keepdim=keepdim,
+                                    correction=correction)
 
     def max(self, dim=None, keepdim=False):
         """``x.max()`` is a tensor; ``x.max(dim)`` is ``(values, indices)`` as in PyTorch.
@@ -610,9 +644,13 @@ class Tensor:
         return out.reshape(())
 
     def argmax(self, dim=None, keepdim=False):
+        if self._array.dtype == np.bool_:
+            raise RuntimeError("argmax(): does not support bool input (PyTorch neither)")
         return Tensor.wrap(_arg_reduce(np.argmax, self._array, dim, keepdim), None)
 
     def argmin(self, dim=None, keepdim=False):
+        if self._array.dtype == np.bool_:
+            raise RuntimeError("argmin(): does not support bool input (PyTorch neither)")
         return Tensor.wrap(_arg_reduce(np.argmin, self._array, dim, keepdim), None)
 
     def softmax(self, dim):
@@ -635,8 +673,10 @@ class Tensor:
             raise TypeError(f"{name}: not implemented for dtype {self.dtype}")
         return self
 
-    def _float_only(self, name):
+    def _float_only(self, name, why=None):
         if self._array.dtype.kind != "f":
+            if why:              # PyTorch's RuntimeError
+                raise RuntimeError(f"{name}: {why}, got dtype {self.dtype}")
             raise TypeError(f"{name}: expected a floating point tensor, got dtype {self.dtype}")
 
     # shape and movement
@@ -657,7 +697,8 @@ class Tensor:
         if start > end:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
                              f"for a tensor of shape {self.shape}")
-        shape = self.shape[:start] + (-1,) + self.shape[end + 1:]
+        # the size given, not -1: with an empty dim elsewhere -1 would be ambiguous
+        shape = self.shape[:start] + (int(np.prod(self.shape[start:end + 1])),) + self.shape[end + 1:]
         return self.reshape(shape)
 
     def permute(self, *dims):
@@ -685,7 +726,7 @@ class Tensor:
         if dim is None:
             shape = tuple(s for s in self.shape if s != 1)
         else:
-            dims = {_norm_dim(d, self.ndim) for d in (dim if isinstance(dim, tuple) else (dim,))}
+            dims = _norm_dims(dim if isinstance(dim, (tuple, list)) else (dim,), self.ndim)
             shape = tuple(s for i, s in enumerate(self.shape) if not (i in dims and s == 1))
         return self.reshape(shape)
 
@@ -694,7 +735,7 @@ class Tensor:
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
 
     def expand(self, *sizes):
-        sizes = _shape_args(sizes)
+        sizes = _check_shape("expand", _shape_args(sizes), allow_minus_one=True, any_minus_one=True)
         if len(sizes) < self.ndim:
             raise ValueError(f"expand: the number of sizes {len(sizes)} must be >= the number "
                              f"of dims {self.ndim} of shape {self.shape}")
@@ -791,8 +832,8 @@ class Tensor:
     def repeat(self, *sizes):
         """Tile the tensor ``sizes[i]`` times along dim i (PyTorch's ``repeat``, numpy's
         ``tile``): a reshape to add a unit dim before each, an expand, a reshape back."""
-        sizes = _shape_args(sizes)
-        if len(sizes) < self.ndim:
+        sizes = _check_shape("repeat", _shape_args(sizes))
+        if len(sizes) < self.ndim or not sizes:
             raise ValueError(f"repeat: the number of repeats {len(sizes)} must be >= the number "
                              f"of dims {self.ndim} of shape {self.shape}")
         shape = (1,) * (len(sizes) - self.ndim) + self.shape
@@ -801,7 +842,7 @@ class Tensor:
         return x.reshape(tuple(r * n for r, n in zip(sizes, shape)))
 
     def flip(self, *dims):
-        dims = {_norm_dim(d, self.ndim) for d in _shape_args(dims)}
+        dims = _norm_dims(_shape_args(dims), self.ndim)
         return self[tuple(slice(None, None, -1) if i in dims else slice(None)
                           for i in range(self.ndim))]
 
@@ -814,6 +855,8 @@ class Tensor:
         if self.ndim == 0:
             raise RuntimeError("chunk expects at least a 1-dimensional tensor")
         n = self.shape[_norm_dim(dim, self.ndim)]
+        if n == 0:                  # as PyTorch: ``chunks`` empty pieces
+            return self.split([0] * int(chunks), dim)
         return self.split(max(1, -(-n // chunks)), dim)
 
     def split(self, split_size_or_sections, dim=0):
@@ -837,7 +880,8 @@ class Tensor:
             if step < 1 and not (step == 0 and n == 0):
                 raise ValueError(f"split: split_size must be positive, got {step}")
             step = max(int(step), 1)
-            sizes = [min(step, n - i) for i in range(0, n, step)]
+            # (an empty dim gives one empty piece, as in PyTorch)
+            sizes = [min(step, n - i) for i in range(0, n, step)] or [0]
         before, start, pieces = (slice(None),) * dim, 0, []
         for size in sizes:
             pieces.append(self[before + (slice(start, start + size),)])
@@ -888,6 +932,8 @@ class Tensor:
     def norm(self, p=2, dim=None, keepdim=False):
         """The p-norm over ``dim`` (all elements by default): ``(sum |x|^p)^(1/p)``; p=2 is
         one op whose gradient at a zero vector is 0, as PyTorch's."""
+        self._float_only("norm", "expected a floating point tensor as input")
+        dim = _all_if_empty(dim)
         if p == 2:
             return ops.reduce.Norm.apply(self, dim=dim, keepdim=keepdim)
         if p in (float("inf"), "inf"):
@@ -954,14 +1000,15 @@ def _shape_args(args):
     return tuple(args)
 
 
-def _check_shape(name, shape, allow_minus_one=False):
-    """A shape: ints >= 0 (and one -1 where it is inferred), else PyTorch's errors."""
+def _check_shape(name, shape, allow_minus_one=False, any_minus_one=False):
+    """A shape: ints >= 0 (and one -1 where it is inferred, or with ``any_minus_one``
+    several -1s, as ``expand`` keeps a size with each), else PyTorch's errors."""
     for s in shape:
         if not isinstance(s, (int, np.integer)) or isinstance(s, (bool, np.bool_)):
             raise TypeError(f"{name}: a shape takes ints, got {s!r} in {tuple(shape)}")
         if s < 0 and not (allow_minus_one and s == -1):
             raise RuntimeError(f"{name}: invalid shape dimension {s} in {tuple(shape)}")
-    if allow_minus_one and sum(1 for s in shape if s == -1) > 1:
+    if allow_minus_one and not any_minus_one and sum(1 for s in shape if s == -1) > 1:
         raise RuntimeError(f"{name}: only one dimension can be inferred (-1), got {tuple(shape)}")
     return tuple(int(s) for s in shape)
 
@@ -991,10 +1038,28 @@ class _RemovableHandle:
 
 
 def _bool_reduce(fn, data, dim, keepdim):
-    if dim is None:
+    if dim is None:          # (dim=() reduces over no dim here, as PyTorch's all/any)
         out = np.asarray(fn(data))
         return out.reshape((1,) * data.ndim) if keepdim else out
-    return np.asarray(fn(data, axis=_norm_dim(dim, data.ndim), keepdims=keepdim))
+    axes = _norm_dims(dim if isinstance(dim, (tuple, list)) else (dim,), data.ndim)
+    return np.asarray(fn(data, axis=axes if data.ndim else None, keepdims=keepdim))
+
+
+def _all_if_empty(dim):
+    """``dim=()`` (or ``[]``) reduces over every dim, as in PyTorch (numpy: over none)."""
+    return None if isinstance(dim, (tuple, list)) and len(dim) == 0 else dim
+
+
+def _int_divisor(name, a, b):
+    """Integer ``//`` and ``%`` by zero: PyTorch's error (numpy gives 0 and a warning)."""
+    kinds = (a._array.dtype.kind, b._array.dtype.kind if isinstance(b, Tensor) else
+             np.asarray(b).dtype.kind)
+    if kinds == ("b", "b"):
+        raise RuntimeError(f"{name}: not implemented for bool tensors (PyTorch neither)")
+    if all(k in "iub" for k in kinds) and not np.all(b._array if isinstance(b, Tensor) else b) \
+            and np.broadcast(a._array, b._array if isinstance(b, Tensor) else b).size:
+        raise RuntimeError(f"{name}: integer division by zero (ZeroDivisionError)")
+    return a, b
 
 
 def _unwrap_index(index):

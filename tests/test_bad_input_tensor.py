@@ -217,3 +217,89 @@ def test_pad_bad_input_value_and_mode():
         mg.pad(mg.zeros(2, 3), (1, 1), value="a")
     with pytest.raises(TypeError, match="argument 'mode' must be str, not int"):
         mg.pad(mg.zeros(2, 3), (1, 1), 5)
+
+
+# ---- what tests/test_fuzz_tensor.py found ---------------------------------------------------
+@pytest.mark.parametrize("call,error,match", [
+    (lambda x: x + None, TypeError, "the other operand must be a Tensor, a number or an array, "
+                                    "not NoneType"),
+    (lambda x: x * "a", TypeError, "the other operand must be a Tensor, a number or an array, "
+                                   "not str"),
+    (lambda x: x / ["a"], TypeError, "the other operand must hold numbers"),
+    (lambda x: mg.where(x > 0, x, None), TypeError, "where\\(\\): argument 'other' must be a "
+                                                    "Tensor or a number, not NoneType"),
+    (lambda x: (x > 0) - (x > 0), RuntimeError, "sub: subtraction, the `-` operator, with a bool "
+                                                 "tensor"),
+    (lambda x: (x > 0) - x, RuntimeError, "with a bool tensor is not supported"),
+    (lambda x: 1 - (x > 0), RuntimeError, "with a bool tensor is not supported"),
+    (lambda x: x.long() // mg.tensor([1, 0, 1]), RuntimeError, "floor_divide: integer division by "
+                                                                "zero"),
+    (lambda x: x.long() % 0, RuntimeError, "remainder: integer division by zero"),
+    (lambda x: (x > 0)[:0] % (x > 0)[0], RuntimeError, "remainder: not implemented for bool"),
+    (lambda x: x.long().var(), RuntimeError, "var: std and var only support floating point"),
+    (lambda x: (x > 0).std(0), RuntimeError, "std: std and var only support floating point"),
+    (lambda x: x.long().norm(), RuntimeError, "norm: expected a floating point tensor"),
+    (lambda x: (x > 0).argmax(0), RuntimeError, "argmax\\(\\): does not support bool input"),
+    (lambda x: (x > 0).argmin(), RuntimeError, "argmin\\(\\): does not support bool input"),
+    (lambda x: x[::0], ValueError, r"index slice\(None, None, 0\) is invalid for a tensor of "
+                                   r"shape \(3,\): slice step cannot be zero"),
+    (lambda x: mg.cat([x, x], None), TypeError, "argument 'dim' must be int, not NoneType"),
+    (lambda x: mg.stack([x, x], (0, 0)), TypeError, "argument 'dim' must be int, not tuple"),
+    (lambda x: mg.cat([x, None]), TypeError, "cat\\(\\): expected a sequence of Tensors, but "
+                                             "element 1 of 'tensors' is NoneType"),
+    (lambda x: mg.cat(x), TypeError, "cat\\(\\): argument 'tensors' must be a tuple or list of "
+                                     "Tensors, not Tensor"),
+    (lambda x: mg.cat([x[0], x[0]]), RuntimeError, "zero-dimensional tensor .at position 0. "
+                                                   "cannot be concatenated"),
+    (lambda x: x.squeeze((0, 0)), RuntimeError, "dim 0 appears multiple times"),
+    (lambda x: x.flip((0, 0)), RuntimeError, "dim 0 appears multiple times"),
+    (lambda x: x.repeat(1.0), TypeError, "repeat: a shape takes ints, got 1.0"),
+    (lambda x: x.repeat("a"), TypeError, "repeat: a shape takes ints, got 'a'"),
+    (lambda x: x[0].repeat(), ValueError, "repeat: the number of repeats 0 must be >= the "
+                                          "number of dims 0"),
+    (lambda x: x.expand(1.0, 3), TypeError, "expand: a shape takes ints, got 1.0"),
+])
+def test_fuzz_findings_are_clear_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call(mg.tensor([1.0, -2.0, 3.0]))
+
+
+def test_fuzz_findings_compute_as_pytorch():
+    x = mg.tensor([[1.0, -2.0, 3.0], [4.0, 5.0, -6.0]])
+    # a 0-d tensor of the same kind takes the other's dtype (numpy: float64)
+    assert (x + mg.tensor(1.0, dtype=mg.float64)).dtype == np.float32
+    assert (mg.tensor(1.0, dtype=mg.float64) * x).dtype == np.float32
+    assert (x.double() + mg.tensor(1.0)).dtype == np.float64
+    # where promotes as arithmetic does; an int tensor clamped to a float bound is float32
+    assert mg.where(x > 0, x, mg.tensor([0, 1, 2])).dtype == np.float32
+    assert mg.tensor([1, 5]).clamp(max=1.5).tolist() == [1.0, 1.5]
+    assert mg.tensor([1, 5]).clamp(max=1.5).dtype == np.float32
+    assert mg.tensor([1, 5]).clamp(max=2).dtype == np.int64
+    # dim=() reduces over every dim for sum/mean/var/std/norm, over none for all/any
+    assert x.sum(()).item() == 5.0 and x.mean(dim=[]).shape == ()
+    assert x.var(()).shape == () and x.norm(dim=()).shape == ()
+    assert (x > 0).all(()).shape == (2, 3)
+    # all/any over several dims; squeeze with a list of dims
+    assert (x > 0).any((0, 1)).item() is True and (x > -10).all((0, -1), True).shape == (1, 1)
+    assert mg.zeros(2, 1, 1).squeeze([1, 2]).shape == (2,)
+    # integer // and % with no zero divisor, or with an empty result, compute
+    assert (mg.tensor([7, 8]) // mg.tensor([2, 3])).tolist() == [3, 2]
+    assert (mg.zeros(2, 0, dtype=mg.int64) % mg.zeros(2, 1, dtype=mg.int64)).shape == (2, 0)
+    assert mg.ones(2, 3).expand(4, -1, -1).shape == (4, 2, 3)
+
+
+def test_split_and_chunk_of_an_empty_dim_as_pytorch():
+    x = mg.ones(2, 0)
+    assert [t.shape for t in x.chunk(3, 1)] == [(2, 0)] * 3
+    assert [t.shape for t in x.split(2, 1)] == [(2, 0)]
+
+
+def test_cat_and_stack_promote_as_pytorch():
+    assert mg.cat([mg.ones(2), mg.tensor([1, 2])]).dtype == np.float32      # numpy: float64
+    assert mg.stack([mg.ones(2, dtype=mg.float64), mg.ones(2)]).dtype == np.float64
+    assert mg.cat([mg.tensor([True]), mg.tensor([2])]).tolist() == [1, 2]
+
+
+def test_flatten_of_an_empty_tensor():
+    assert mg.zeros(2, 0).flatten(0, 0).shape == (2, 0)
+    assert mg.zeros(2, 0, 3).flatten(1).shape == (2, 0)

@@ -70,6 +70,8 @@ class Index(ArrayFunction):
             out = a[index]
         except IndexError as e:
             raise IndexError(f"index {index!r} is invalid for a tensor of shape {a.shape}: {e}") from None
+        except ValueError as e:        # x[::0]
+            raise ValueError(f"index {index!r} is invalid for a tensor of shape {a.shape}: {e}") from None
         return np.asarray(out)
 
     @staticmethod
