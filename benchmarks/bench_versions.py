@@ -15,7 +15,9 @@ ratios (working tree / base; below 1 is faster):
 * ``mlp``: the 20-layer MLP of width 32 at batch 1 (framework overhead), and PyTorch's
   time for it when PyTorch is installed.
 
-``minigrad.memory.keep_freed_memory()`` is on, as in the training example.
+A plain loop, as the training example and a user's own loop run: nothing is switched on
+(``--keep-freed-memory`` calls ``minigrad.memory.keep_freed_memory()`` first; it is
+process-wide, so both sides run under it).
 """
 import argparse
 import os
@@ -120,13 +122,16 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--base", default="HEAD", help="git revision to compare against")
     p.add_argument("--rounds", type=int, default=7)
+    p.add_argument("--keep-freed-memory", action="store_true",
+                   help="call minigrad.memory.keep_freed_memory() first (glibc's settings)")
     p.add_argument("--workloads", nargs="+", default=["refnet", "mnist", "mlp"],
                    choices=["refnet", "mnist", "mlp"])
     args = p.parse_args(argv)
     import minigrad
     import minigrad.memory
     base = import_base(args.base)
-    minigrad.memory.keep_freed_memory()
+    if args.keep_freed_memory:
+        minigrad.memory.keep_freed_memory()
     print(f"working tree against {args.base}; {describe_blas()}")
     makers = {"refnet": (lambda mg: train_step(mg, refnet, 128), 5),
               "mnist": (lambda mg: train_step(mg, mnist_net, 128), 4),

@@ -29,6 +29,7 @@ training example and the benchmarks do. The same effect without code:
 """
 import ctypes
 import ctypes.util
+import math
 import sys
 import threading
 
@@ -74,10 +75,8 @@ def empty(shape, dtype):
     dtype that was handed out before and is no longer referenced. Contents are undefined:
     the op overwrites every element."""
     dtype = np.dtype(dtype)
-    nbytes = dtype.itemsize
-    for n in shape:
-        nbytes *= n
-    if not _reuse or nbytes < MIN_BYTES:
+    nbytes = dtype.itemsize * math.prod(shape)
+    if nbytes < MIN_BYTES or not _reuse:
         return np.empty(shape, dtype)
     cache = _arrays()
     arrays = cache.get((shape, dtype))

@@ -19,8 +19,8 @@ class MatMul(ArrayFunction):
         if getattr(a, "dtype", None) != getattr(b, "dtype", None) or a.dtype.kind == "b":
             _check_dtypes(a, b)
         try:
-            if (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.ndim == b.ndim == 2
-                    and a.shape[1] == b.shape[0] and a.dtype == b.dtype):   # (a reused result)
+            if (a.ndim == b.ndim == 2 and a.shape[1] == b.shape[0] and a.dtype == b.dtype
+                    and a.shape[0] * b.shape[1] * a.itemsize >= memory.MIN_BYTES):
                 return np.matmul(a, b, out=memory.empty((a.shape[0], b.shape[1]), a.dtype))
             return np.matmul(a, b)
         except ValueError:    # say which rule the shapes broke (checked only on failure)
