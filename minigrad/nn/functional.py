@@ -472,7 +472,8 @@ def _nll_loss(name, input, target, reduction, ignore_index):
 
 
 def _pointwise_operands(name, input, target, reduction, complex_ok=False, bool_ok=True):
-    """Checks shared by the elementwise regression losses: ``input`` a Tensor, ``target`` a
+    """Checks shared by the elementwise regression losses (returns input and target, a bool
+    one promoted to the other's dtype as PyTorch does): ``input`` a Tensor, ``target`` a
     Tensor (or a numpy array, cast to a float input's dtype) of the same shape, and
     ``reduction``; one of them floating point (the other may be an integer, which PyTorch
     promotes), neither complex unless ``complex_ok``, neither bool unless ``bool_ok``.
@@ -488,7 +489,10 @@ def _pointwise_operands(name, input, target, reduction, complex_ok=False, bool_o
     ki, kt = input._array.dtype.kind, target._array.dtype.kind
     if ki != "f" or kt != "f":
         _check_loss_dtypes(name, input, target, complex_ok, bool_ok)
-    return target
+        if "b" in (ki, kt):        # PyTorch promotes a bool operand; `-` refuses bool
+            dtype = np.result_type(input._array.dtype, target._array.dtype)
+            input, target = input.to(dtype), target.to(dtype)
+    return input, target
 
 
 def _array_operand(name, value, what, dtype):
@@ -544,14 +548,14 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if weight is None:
         return _mse_loss("mse_loss", input, target, reduction)
-    target = _pointwise_operands("mse_loss", input, target, reduction)
+    input, target = _pointwise_operands("mse_loss", input, target, reduction)
     diff = input - target
     return _weighted("mse_loss", diff * diff, weight, reduction)
 
 
 def _mse_loss(name, input, target, reduction):
     """``mse_loss`` with errors that name the caller (``MSELoss`` uses it too)."""
-    target = _pointwise_operands(name, input, target, reduction)
+    input, target = _pointwise_operands(name, input, target, reduction)
     diff = input - target
     sq = diff * diff
     return sq.mean() if reduction == "mean" else sq.sum() if reduction == "sum" else sq
@@ -566,7 +570,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 def _l1_loss(name, input, target, reduction, weight=None):
     # complex input is fine (|d| is real), bool not (PyTorch: no bool subtraction)
-    target = _pointwise_operands(name, input, target, reduction, complex_ok=True,
+    input, target = _pointwise_operands(name, input, target, reduction, complex_ok=True,
                                  bool_ok=False)
     return _weighted(name, (input - target).abs(), weight, reduction)
 
@@ -580,7 +584,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 def _smooth_l1_loss(name, input, target, reduction, beta):
     _check_beta(name, beta)
-    target = _pointwise_operands(name, input, target, reduction)
+    input, target = _pointwise_operands(name, input, target, reduction)
     diff = input - target
     if beta == 0:
         return _reduce(diff.abs(), reduction)
@@ -607,7 +611,7 @@ def _check_delta(name, delta):
 
 def _huber_loss(name, input, target, reduction, delta, weight=None):
     _check_delta(name, delta)
-    target = _pointwise_operands(name, input, target, reduction)
+    input, target = _pointwise_operands(name, input, target, reduction)
     diff = input - target
     small = diff.abs()._array <= delta
     loss = _where(small, diff * diff * 0.5, (diff.abs() - 0.5 * delta) * delta)
