@@ -126,17 +126,18 @@ def train_one_epoch(model, loader, optimizer, scheduler, epoch, epochs, task=CLA
     for batch, (inputs, target) in enumerate(bar):
         output = model(inputs)
         loss = task.loss(output, target)
-        if not math.isfinite(loss.item()):
+        value = loss.item()
+        if not math.isfinite(value):
             bar.close()
             raise NonFiniteLoss(f"epoch {epoch + 1}, batch {batch + 1}: the training loss is "
-                                f"{loss.item()} (a NaN or infinite input, or a learning rate "
+                                f"{value} (a NaN or infinite input, or a learning rate "
                                 f"too large: lr was {scheduler.get_last_lr()[0]:.4g})")
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         scheduler.step()
         n = batch_size_of(target)
-        loss_sum += loss.item() * n
+        loss_sum += value * n
         for name, count in task.correct(output, target).items():
             correct[name] += count
         seen += n
