@@ -17,6 +17,19 @@ def load_example(name):
     return module
 
 
+def interrupting(train_one_epoch, at_call=2):
+    """``train_one_epoch`` that raises KeyboardInterrupt (the user's Ctrl-C) when it is called
+    for the ``at_call``-th time, to test resuming from a checkpoint."""
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == at_call:
+            raise KeyboardInterrupt
+        return train_one_epoch(*args, **kwargs)
+    return interrupted
+
+
 def rand(*shape, dtype=np.float64, seed=0, loc=0.0, scale=1.0):
     """Normal samples, the same for the same seed."""
     rng = np.random.default_rng(seed)

@@ -8,7 +8,7 @@ import pytest
 import minigrad as mg
 from minigrad import nn
 
-from helpers import load_example
+from helpers import interrupting, load_example
 
 train_conv3d = load_example("train_conv3d")
 TINY = ["--train-limit", "128", "--test-limit", "64", "--batch-size", "32"]
@@ -54,15 +54,8 @@ def test_same_seed_same_numbers_and_resume(tmp_path, monkeypatch):
 
     ckpt = tmp_path / "ckpt.npz"
     real_epoch = train_conv3d.train_one_epoch
-    calls = []
-
-    def interrupted(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt   # the user pressed Ctrl-C during the second epoch
-        return real_epoch(*args, **kwargs)
-
-    monkeypatch.setattr(train_conv3d, "train_one_epoch", interrupted)
+    # the user presses Ctrl-C during the second epoch
+    monkeypatch.setattr(train_conv3d, "train_one_epoch", interrupting(real_epoch, at_call=2))
     with pytest.raises(KeyboardInterrupt):
         train_conv3d.main(TINY + ["--epochs", "2", "--checkpoint", str(ckpt)])
     monkeypatch.setattr(train_conv3d, "train_one_epoch", real_epoch)

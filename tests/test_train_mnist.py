@@ -10,7 +10,7 @@ import minigrad.nn.functional as F
 from minigrad import optim
 from minigrad.datasets import MNIST
 
-from helpers import load_example
+from helpers import interrupting, load_example
 
 train_mnist = load_example("train_mnist")
 SMALL = ["--train-limit", "256", "--test-limit", "200", "--batch-size", "32"]
@@ -57,15 +57,8 @@ def test_resume_continues_where_an_interrupted_run_stopped(tmp_path, monkeypatch
 
     ckpt = tmp_path / "ckpt.npz"
     real_epoch = train_mnist.train_one_epoch
-    calls = []
-
-    def interrupted(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt   # the user pressed Ctrl-C during the second epoch
-        return real_epoch(*args, **kwargs)
-
-    monkeypatch.setattr(train_mnist, "train_one_epoch", interrupted)
+    # the user presses Ctrl-C during the second epoch
+    monkeypatch.setattr(train_mnist, "train_one_epoch", interrupting(real_epoch, at_call=2))
     with pytest.raises(KeyboardInterrupt):
         train_mnist.main(SMALL + ["--epochs", "2", "--checkpoint", str(ckpt)])
     monkeypatch.setattr(train_mnist, "train_one_epoch", real_epoch)
