@@ -94,6 +94,14 @@ def empty(shape, dtype):
     return array
 
 
+def empty_like(array):
+    """``empty(array.shape, array.dtype)``; a small array goes straight to ``np.empty_like``
+    (the cheap test first: ops on tiny arrays, as in an MLP at batch 1, are all overhead)."""
+    if array.nbytes < MIN_BYTES:
+        return np.empty_like(array)
+    return empty(array.shape, array.dtype)
+
+
 def zeros(shape, dtype):
     """``empty(shape, dtype)`` filled with zeros."""
     array = empty(shape, dtype)

@@ -297,7 +297,7 @@ class ReLU(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.maximum(a, 0, out=memory.empty(a.shape, a.dtype))
+        out = np.maximum(a, 0, out=memory.empty_like(a))
         ctx.save_for_backward(out)
         return out
 
