@@ -23,10 +23,12 @@ defaults once per seed (a few minutes each) and reports its test accuracy and wa
     python benchmarks/bench_train.py --mnist-seeds 0 1 2
 """
 import argparse
+import json
 import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -296,8 +298,6 @@ def main(argv=None):
 
 def mnist_run(seed):
     """One default run of the MNIST example in a child process; its metrics and peak RSS."""
-    import json
-    import tempfile
     script = Path(__file__).resolve().parent.parent / "examples" / "train_mnist.py"
     with tempfile.TemporaryDirectory() as tmp:
         metrics = Path(tmp) / "metrics.json"
