@@ -82,11 +82,13 @@ def test_textbook_gradients_are_the_adjoints_of_the_forward(cfg):
 
 
 @settings(max_examples=80, deadline=None)
-@given(cfg=configs(), block_bytes=st.sampled_from([1, 512, 4 << 20]))
-def test_the_tuned_engine_equals_the_textbook(cfg, block_bytes):
+@given(cfg=configs(), block_bytes=st.sampled_from([1, 512, 4 << 20]),
+       per_sample_rows=st.sampled_from([0, fast.PER_SAMPLE_ROWS, 1 << 30]))
+def test_the_tuned_engine_equals_the_textbook(cfg, block_bytes, per_sample_rows):
     x, w, b, args = _arrays(cfg)
-    real = fast.BLOCK_BYTES
+    real = fast.BLOCK_BYTES, fast.PER_SAMPLE_ROWS
     fast.BLOCK_BYTES = block_bytes               # several blocks, or all samples in one
+    fast.PER_SAMPLE_ROWS = per_sample_rows       # the weight gradient per sample, or not
     try:
         y = fast.conv_forward(x, w, b, *args)
         g = np.random.default_rng(2).standard_normal(y.shape)
@@ -96,7 +98,7 @@ def test_the_tuned_engine_equals_the_textbook(cfg, block_bytes):
                  (fast.conv_weight_grad(x, g, w.shape, *args),
                   conv.conv_weight_reference(x, g, w.shape, *args))]
     finally:
-        fast.BLOCK_BYTES = real
+        fast.BLOCK_BYTES, fast.PER_SAMPLE_ROWS = real
     for tuned, textbook in pairs:
         np.testing.assert_allclose(tuned, textbook, rtol=1e-10, atol=1e-10)
 
