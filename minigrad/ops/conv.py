@@ -325,6 +325,13 @@ def _max_pool(x, kernel, stride, padding, dilation, ceil_mode, track):
         winner = memory.zeros(out.shape, index_type)
     for i, src, dst in taps:
         tap, best = x[src], _part(out, dst)
+        if tap.strides[-1] != tap.itemsize:
+            # a tap strided along the last axis is copied first: numpy's compare and
+            # maximum ran slower over it than the copy takes (MaxPool2d(2) on
+            # (128, 16, 28, 28) float32: 1.66 ms without the copies, 1.07 ms with them)
+            contiguous = memory.empty(tap.shape, tap.dtype)
+            np.copyto(contiguous, tap)
+            tap = contiguous
         if track:
             # The first maximum is where the running maximum last rose strictly, i.e.
             # the largest i with tap_i > max(tap_0..tap_i-1). As i only grows, that is
