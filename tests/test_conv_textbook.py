@@ -92,15 +92,42 @@ def test_the_tuned_engine_equals_the_textbook(cfg, block_bytes, per_sample_rows)
     try:
         y = fast.conv_forward(x, w, b, *args)
         g = np.random.default_rng(2).standard_normal(y.shape)
-        pairs = [(y, conv.conv_reference(x, w, b, *args)),
+        y_kept, columns = fast.conv_forward(x, w, b, *args, keep_columns=True)
+        gw = conv.conv_weight_reference(x, g, w.shape, *args)
+        pairs = [(y, conv.conv_reference(x, w, b, *args)), (y_kept, y),
                  (fast.conv_input_grad(g, w, x.shape, *args),
                   conv.conv_transpose_reference(g, w, x.shape, *args)),
-                 (fast.conv_weight_grad(x, g, w.shape, *args),
-                  conv.conv_weight_reference(x, g, w.shape, *args))]
+                 (fast.conv_weight_grad(x, g, w.shape, *args), gw),
+                 # from the columns the forward kept
+                 (fast.conv_weight_grad(x, g, w.shape, *args, columns=columns), gw)]
     finally:
         fast.BLOCK_BYTES, fast.PER_SAMPLE_ROWS = real
     for tuned, textbook in pairs:
         np.testing.assert_allclose(tuned, textbook, rtol=1e-10, atol=1e-10)
+
+
+def test_the_forward_keeps_its_columns_only_for_a_weight_gradient():
+    import minigrad as mg
+    import minigrad.nn.functional as F
+    rng = np.random.default_rng(0)
+    x = mg.tensor(rng.standard_normal((3, 2, 5, 5)), requires_grad=True)
+    w = mg.tensor(rng.standard_normal((4, 2, 3, 3)), requires_grad=True)
+    out = F.conv2d(x, w, padding=1)
+    assert out.grad_fn.columns.shape == (2 * 9, 3 * 25)      # (C·K, N·positions)
+    out.sum().backward()
+    assert not hasattr(out.grad_fn, "columns")               # dropped with the graph
+    gw = w.grad.numpy().copy()
+    assert F.conv2d(x, w.detach(), padding=1).grad_fn.columns is None   # no weight gradient
+    real = fast.KEEP_COLUMNS_BYTES
+    fast.KEEP_COLUMNS_BYTES = 0                              # too large to keep: rebuilt
+    try:
+        w.grad = None
+        out = F.conv2d(x, w, padding=1)
+        assert out.grad_fn.columns is None
+        out.sum().backward()
+    finally:
+        fast.KEEP_COLUMNS_BYTES = real
+    np.testing.assert_allclose(w.grad.numpy(), gw, rtol=1e-12)
 
 
 @settings(max_examples=40, deadline=None)

@@ -215,14 +215,20 @@ class ConvNd(ArrayFunction):
                 groups=1):
         ctx.save_for_backward(x, weight)       # references to the inputs, not copies
         ctx.args = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-        return conv_fast.conv_forward(x, weight, bias, stride, padding, dilation, groups)
+        # with a weight gradient to come, im2col's columns of x are kept for it
+        keep = bool(ctx.needs_input_grad[1])
+        out = conv_fast.conv_forward(x, weight, bias, stride, padding, dilation, groups,
+                                     keep_columns=keep)
+        out, ctx.columns = out if keep else (out, None)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         needs = ctx.needs_input_grad
         gx = ConvTransposeNd.apply(grad, weight, x.shape[2:], **ctx.args) if needs[0] else None
-        gw = ConvWeightNd.apply(x, grad, weight.shape, **ctx.args) if needs[1] else None
+        gw = (ConvWeightNd.apply(x, grad, weight.shape, columns=ctx.columns, **ctx.args)
+              if needs[1] else None)
         gb = None
         if len(needs) > 2 and needs[2]:   # (summing over the batch first runs over long rows)
             positions = int(np.prod(grad.shape[2:]))
@@ -260,11 +266,12 @@ class ConvWeightNd(ArrayFunction):
     convolution of x with H."""
 
     @staticmethod
-    def forward(ctx, x, g, w_shape, stride=(1,), padding=((0, 0),), dilation=(1,), groups=1):
+    def forward(ctx, x, g, w_shape, stride=(1,), padding=((0, 0),), dilation=(1,), groups=1,
+                columns=None):
         ctx.save_for_backward(x, g)
         ctx.args = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
         return conv_fast.conv_weight_grad(x, g, tuple(w_shape), stride, padding, dilation,
-                                          groups)
+                                          groups, columns)
 
     @staticmethod
     def backward(ctx, h):
