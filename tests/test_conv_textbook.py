@@ -98,8 +98,12 @@ def test_the_tuned_engine_equals_the_textbook(cfg, block_bytes, per_sample_rows)
                  (fast.conv_input_grad(g, w, x.shape, *args),
                   conv.conv_transpose_reference(g, w, x.shape, *args)),
                  (fast.conv_weight_grad(x, g, w.shape, *args), gw),
-                 # from the columns the forward kept
+                 # from the columns the forward kept, and g laid out once for both
                  (fast.conv_weight_grad(x, g, w.shape, *args, columns=columns), gw)]
+        g_columns = fast.output_columns(g, x.shape, w.shape[2:], *args)
+        pairs += [(fast.conv_input_grad(g, w, x.shape, *args, g_columns=g_columns), pairs[2][0]),
+                  (fast.conv_weight_grad(x, g, w.shape, *args, columns=columns,
+                                         g_columns=g_columns), gw)]
     finally:
         fast.BLOCK_BYTES, fast.PER_SAMPLE_ROWS = real
     for tuned, textbook in pairs:

@@ -226,8 +226,16 @@ class ConvNd(ArrayFunction):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        gx = ConvTransposeNd.apply(grad, weight, x.shape[2:], **ctx.args) if needs[0] else None
-        gw = (ConvWeightNd.apply(x, grad, weight.shape, columns=ctx.columns, **ctx.args)
+        # both gradients multiply by the output gradient laid out as the output columns:
+        # when both are wanted it is laid out once, for the two
+        g_columns = None
+        if needs[0] and needs[1]:
+            g_columns = conv_fast.output_columns(grad.numpy(), x.shape, weight.shape[2:],
+                                                 **ctx.args)
+        gx = (ConvTransposeNd.apply(grad, weight, x.shape[2:], g_columns=g_columns, **ctx.args)
+              if needs[0] else None)
+        gw = (ConvWeightNd.apply(x, grad, weight.shape, columns=ctx.columns,
+                                 g_columns=g_columns, **ctx.args)
               if needs[1] else None)
         gb = None
         if len(needs) > 2 and needs[2]:   # (summing over the batch first runs over long rows)
@@ -244,11 +252,13 @@ class ConvTransposeNd(ArrayFunction):
     ``F.conv_transpose1d/2d/3d`` are this op (plus a bias)."""
 
     @staticmethod
-    def forward(ctx, g, weight, size, stride=(1,), padding=((0, 0),), dilation=(1,), groups=1):
+    def forward(ctx, g, weight, size, stride=(1,), padding=((0, 0),), dilation=(1,), groups=1,
+                g_columns=None):
         ctx.save_for_backward(g, weight)
         ctx.args = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
         x_shape = (g.shape[0], weight.shape[1] * groups) + tuple(size)
-        return conv_fast.conv_input_grad(g, weight, x_shape, stride, padding, dilation, groups)
+        return conv_fast.conv_input_grad(g, weight, x_shape, stride, padding, dilation, groups,
+                                         g_columns)
 
     @staticmethod
     def backward(ctx, h):
@@ -267,11 +277,11 @@ class ConvWeightNd(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, g, w_shape, stride=(1,), padding=((0, 0),), dilation=(1,), groups=1,
-                columns=None):
+                columns=None, g_columns=None):
         ctx.save_for_backward(x, g)
         ctx.args = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
         return conv_fast.conv_weight_grad(x, g, tuple(w_shape), stride, padding, dilation,
-                                          groups, columns)
+                                          groups, columns, g_columns)
 
     @staticmethod
     def backward(ctx, h):

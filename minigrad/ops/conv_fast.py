@@ -223,15 +223,29 @@ class _Columns:
         grid = a.reshape((a.shape[0], n) + self.grid)
         return grid[(slice(None), slice(None)) + tuple(slice(0, o) for o in self.out_shape)]
 
-    def output_gradient(self, grad, block):
+    def output_gradient(self, grad, block, out=None):
         """``grad[block]`` (n, O, *out_shape) laid out like the output columns,
-        (O, width), with zeros in the extra columns of the flat layout."""
+        (O, width), with zeros in the extra columns of the flat layout; written into
+        ``out`` when given, else into a scratch array."""
         n, O = block.stop - block.start, grad.shape[1]
-        g = _scratch("g", (O, self.width(n)), self.dtype)
+        g = _scratch("g", (O, self.width(n)), self.dtype) if out is None else out
         if self.flat and self.grid != self.out_shape:
             g[...] = 0
         self.as_output(g, n)[...] = grad[block].swapaxes(0, 1)
         return g
+
+
+def output_columns(g, x_shape, kernel, stride, padding, dilation, groups=1):
+    """The output gradient ``g`` (N, O, *out) of a convolution of an input of shape
+    ``x_shape`` laid out like the forward's output columns: (O, width), the whole batch.
+    Both gradients multiply by it, so ``ConvNd.backward`` lays it out once and hands it to
+    both (``g_columns=``) rather than each laying out its blocks. None for a 1x1
+    convolution, which needs no layout."""
+    if _pointwise(kernel, stride, padding) or g.shape[0] == 0:
+        return None
+    layout = _layout(x_shape, kernel, stride, padding, dilation, g.dtype)
+    out = memory.empty((g.shape[1], layout.width(g.shape[0])), g.dtype)
+    return layout.output_gradient(g, slice(0, g.shape[0]), out)
 
 
 def _pointwise(kernel, stride, padding):
@@ -301,10 +315,11 @@ def conv_forward(x, weight, bias, stride, padding, dilation, groups, keep_column
     return (out, columns) if keep_columns else out
 
 
-def conv_input_grad(g, weight, x_shape, stride, padding, dilation, groups):
+def conv_input_grad(g, weight, x_shape, stride, padding, dilation, groups, g_columns=None):
     """The gradient of the convolution w.r.t. its input -- the *transposed convolution* of
     ``g`` (N, O, *out) with ``weight``: per block ``dcols = Wᵀ (C·K, O) @ g (O, width)``, whose
-    rows for kernel offset k are added back into that offset's tap (col2im)."""
+    rows for kernel offset k are added back into that offset's tap (col2im). ``g`` laid out
+    as columns is read from ``g_columns`` (``output_columns(g, ...)``) when given."""
     N, O = g.shape[:2]
     G = groups
     if weight.shape[1] == 0 or N == 0:    # no input channels, or no samples: nothing to add
@@ -323,7 +338,8 @@ def conv_input_grad(g, weight, x_shape, stride, padding, dilation, groups):
     gx = memory.empty(tuple(x_shape), g.dtype)
     w_t = np.ascontiguousarray(w.swapaxes(-1, -2))               # (G, C/G·K, O/G)
     for block in layout.blocks():
-        gb = layout.output_gradient(g, block).reshape(G, O // G, -1)
+        gb = (layout.output_gradient(g, block) if g_columns is None
+              else g_columns[:, layout.columns_of(block)]).reshape(G, O // G, -1)
         # (dcols reuses the cols scratch: hot in the cache and done with)
         dcols = np.matmul(w_t, gb, out=_scratch("cols", (G, w_t.shape[1], gb.shape[-1]),
                                                 g.dtype))
@@ -331,10 +347,12 @@ def conv_input_grad(g, weight, x_shape, stride, padding, dilation, groups):
     return gx
 
 
-def conv_weight_grad(x, g, w_shape, stride, padding, dilation, groups, columns=None):
+def conv_weight_grad(x, g, w_shape, stride, padding, dilation, groups, columns=None,
+                     g_columns=None):
     """The gradient of the convolution w.r.t. its weight: per block ``dWᵀ += cols @ gᵀ``,
     ``cols`` the im2col columns of x: those the forward kept (``columns``, from
-    ``conv_forward(..., keep_columns=True)`` on this same x), else rebuilt."""
+    ``conv_forward(..., keep_columns=True)`` on this same x), else rebuilt. ``g`` laid out as
+    columns is read from ``g_columns`` (``output_columns(g, ...)``) when given."""
     N, C = x.shape[:2]
     O, kernel = g.shape[1], w_shape[2:]
     G = groups
@@ -351,7 +369,8 @@ def conv_weight_grad(x, g, w_shape, stride, padding, dilation, groups, columns=N
     gw_t = np.zeros((G, rows, O // G), dtype=g.dtype)           # (G, C/G·K, O/G)
     gw_block = np.empty_like(gw_t)
     for block in layout.blocks():
-        gb = layout.output_gradient(g, block).reshape(G, O // G, -1)
+        gb = (layout.output_gradient(g, block) if g_columns is None
+              else g_columns[:, layout.columns_of(block)]).reshape(G, O // G, -1)
         if columns is None:
             cols = layout.im2col(x, block)
         else:
