@@ -111,3 +111,53 @@ def test_reuse_never_changes_a_number():
     losses_off, params_off = _train(4, reuse=False)
     assert losses_on == losses_off
     assert all(np.array_equal(a, b) for a, b in zip(params_on, params_off))
+
+
+def _poisoned_empty(shape, dtype):
+    """An array whose every element is wrong: NaN, or the largest integer, or True."""
+    dtype = np.dtype(dtype)
+    array = np.empty(shape, dtype)
+    array.fill(np.nan if dtype.kind in "fc" else True if dtype.kind == "b"
+               else np.iinfo(dtype).max)
+    return array
+
+
+def _op_battery():
+    """Forward and backward of the ops that take their results from memory.empty."""
+    import minigrad.nn.functional as F
+    rng = np.random.default_rng(0)
+    results = []
+
+    def run(fn, *shapes):
+        inputs = [mg.tensor(rng.standard_normal(s), requires_grad=True) for s in shapes]
+        out = fn(*inputs)
+        out.backward(mg.tensor(rng.standard_normal(out.shape)))
+        results.extend([out.numpy().copy()] + [t.grad.numpy().copy() for t in inputs])
+
+    for pool in (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                 dict(kernel_size=2, stride=1), dict(kernel_size=3, stride=3, ceil_mode=True),
+                 dict(kernel_size=2, dilation=2)):
+        run(lambda x, pool=pool: F.max_pool2d(x, **pool), (2, 3, 8, 8))
+        if "dilation" not in pool:
+            run(lambda x, pool=pool: F.avg_pool2d(x, **pool), (2, 3, 8, 8))
+    for conv in (dict(padding=1), dict(stride=2), dict(padding=2, dilation=2), dict(groups=2)):
+        run(lambda x, w, conv=conv: F.conv2d(x, w, **conv), (2, 4, 9, 9),
+            (6, 4 // conv.get("groups", 1), 3, 3))
+    run(lambda x, w: F.conv2d(x, w), (2, 4, 9, 9), (6, 4, 1, 1))
+    run(lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1), (2, 4, 5, 5), (4, 3, 3, 3))
+    run(lambda x: F.relu(x), (4, 300))
+    run(lambda a, b: a * b + a - b / (b * b + 1), (4, 300), (4, 300))
+    run(lambda a, b: a @ b, (64, 50), (50, 64))
+    return results
+
+
+def test_every_op_writes_all_of_the_array_it_takes(monkeypatch):
+    # memory.empty hands out arrays whose contents are undefined: an op that left an
+    # element unwritten would pass on a fresh (often zeroed) array and go wrong on a reused
+    # one. With every array poisoned, each op must still give the same numbers.
+    fresh = _op_battery()
+    monkeypatch.setattr(memory, "MIN_BYTES", 0)            # small arrays too
+    monkeypatch.setattr(memory, "empty", _poisoned_empty)
+    poisoned = _op_battery()
+    for a, b in zip(fresh, poisoned):
+        np.testing.assert_array_equal(a, b)

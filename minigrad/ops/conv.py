@@ -383,8 +383,13 @@ class MaxPoolScatter(ArrayFunction):
     def forward(ctx, grad, winner, args):
         x_shape, kernel, stride, padding, dilation = args
         ctx.winner, ctx.args = winner, args
-        gx = memory.zeros(tuple(x_shape), grad.dtype)
         disjoint = _windows_disjoint(kernel, stride, dilation)
+        # windows that tile the input (stride = kernel, no dilation, padding or leftover
+        # elements: MaxPool2d(2) on an even size) write every element once; else zeros first
+        tiled = all(s == k and d == 1 and not lo and not hi and o * s == n
+                    for k, s, d, (lo, hi), o, n in zip(kernel, stride, dilation, padding,
+                                                       grad.shape[2:], x_shape[2:]))
+        gx = (memory.empty if tiled else memory.zeros)(tuple(x_shape), grad.dtype)
         for i, src, dst in _clipped_taps(x_shape, kernel, stride, padding, dilation,
                                          grad.shape[2:]):
             tap, g, won = gx[src], _part(grad, dst), _part(winner, dst)
