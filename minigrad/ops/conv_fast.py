@@ -131,6 +131,11 @@ class _Columns:
             self.taps = [_tap(ks, stride, dilation, out_shape) for ks in np.ndindex(*kernel)]
             self.per_sample = positions
 
+    @property
+    def exact(self):
+        """True when the columns are exactly the output positions (no extra columns)."""
+        return not self.flat or self.grid == self.out_shape
+
     def width(self, n):
         """Number of columns for a block of ``n`` samples."""
         return n * self.per_sample
@@ -368,19 +373,22 @@ def conv_weight_grad(x, g, w_shape, stride, padding, dilation, groups, columns=N
     # accumulated transposed: OpenBLAS ran cols @ gᵀ 10% faster than g @ colsᵀ
     gw_t = np.zeros((G, rows, O // G), dtype=g.dtype)           # (G, C/G·K, O/G)
     gw_block = np.empty_like(gw_t)
+    per_sample = rows <= PER_SAMPLE_ROWS  # one product per sample, summed (see above)
     for block in layout.blocks():
-        gb = (layout.output_gradient(g, block) if g_columns is None
-              else g_columns[:, layout.columns_of(block)]).reshape(G, O // G, -1)
-        if columns is None:
-            cols = layout.im2col(x, block)
+        n = block.stop - block.start
+        cols = (layout.im2col(x, block) if columns is None
+                else columns[:, layout.columns_of(block)]).reshape(G, rows, -1)
+        if per_sample and layout.exact:
+            # the columns are the output positions: each sample of g is already its
+            # (O, positions) matrix, no layout needed
+            gs = g[block].reshape(n, G, O // G, -1)                        # (n, G, O/G, S)
         else:
-            cols = columns[:, layout.columns_of(block)]
-        cols = cols.reshape(G, rows, -1)
-        if rows <= PER_SAMPLE_ROWS:       # one product per sample, summed (see above)
-            n = block.stop - block.start
-            cols = cols.reshape(G, rows, n, -1).transpose(2, 0, 1, 3)     # (n, G, C/G·K, S)
-            gb = gb.reshape(G, O // G, n, -1).transpose(2, 0, 3, 1)       # (n, G, S, O/G)
-            gw_t += np.matmul(cols, gb).sum(axis=0)
+            gb = (layout.output_gradient(g, block) if g_columns is None
+                  else g_columns[:, layout.columns_of(block)])               # (O, n·S)
+            gs = gb.reshape(G, O // G, n, -1).transpose(2, 0, 1, 3)          # (n, G, O/G, S)
+        if per_sample:
+            cols = cols.reshape(G, rows, n, -1).transpose(2, 0, 1, 3)        # (n, G, C/G·K, S)
+            gw_t += np.matmul(cols, gs.swapaxes(-1, -2)).sum(axis=0)
         else:
-            gw_t += np.matmul(cols, gb.swapaxes(-1, -2), out=gw_block)
+            gw_t += np.matmul(cols, gb.reshape(G, O // G, -1).swapaxes(-1, -2), out=gw_block)
     return np.ascontiguousarray(gw_t.swapaxes(-1, -2)).reshape(w_shape)
