@@ -15,6 +15,8 @@ from ..tensor import _norm_dims
 def _axes(dim, ndim):
     if dim is None:
         return tuple(range(ndim))
+    if type(dim) is int and -ndim <= dim < ndim:    # the common case, checked cheaply
+        return (dim % ndim,)
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
     axes = _norm_dims(dims, ndim)     # checks type, range and repeats, as Tensor methods do
     return axes if ndim else ()
@@ -31,7 +33,7 @@ class Sum(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         ctx.axes, ctx.keepdim, ctx.shape = _axes(dim, a.ndim), keepdim, a.shape
-        return np.asarray(a.sum(axis=ctx.axes, keepdims=keepdim))
+        return np.asarray(np.add.reduce(a, axis=ctx.axes, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx, grad):
