@@ -80,6 +80,15 @@ def _windows_disjoint(kernel, stride, dilation):
     return all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
 
 
+def _windows_tile(x_shape, kernel, stride, padding, dilation, out_shape):
+    """True when the windows tile the input: every input element is in exactly one window
+    (stride = kernel, no dilation, padding or leftover elements: MaxPool2d(2) on an even
+    size). A backward writing every tap then writes every element, so it needs no zeros."""
+    return all(s == k and d == 1 and not lo and not hi and o * s == n
+               for k, s, d, (lo, hi), o, n in zip(kernel, stride, dilation, padding, out_shape,
+                                                  x_shape[2:]))
+
+
 def _pooled_shape(x_shape, kernel, stride, padding, dilation, ceil_mode):
     return tuple(output_size(n, k, s, lo, hi, d, ceil_mode) for n, k, s, (lo, hi), d
                  in zip(x_shape[2:], kernel, stride, padding, dilation))
@@ -216,10 +225,8 @@ class ConvNd(ArrayFunction):
         ctx.save_for_backward(x, weight)       # references to the inputs, not copies
         ctx.args = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
         # with a weight gradient to come, im2col's columns of x are kept for it
-        keep = bool(ctx.needs_input_grad[1])
-        out = conv_fast.conv_forward(x, weight, bias, stride, padding, dilation, groups,
-                                     keep_columns=keep)
-        out, ctx.columns = out if keep else (out, None)
+        out, ctx.columns = conv_fast.conv_forward(x, weight, bias, stride, padding, dilation,
+                                                  groups, keep_columns=ctx.needs_input_grad[1])
         return out
 
     @staticmethod
@@ -299,12 +306,13 @@ class MaxPoolNd(ArrayFunction):
     Forward is an elementwise ``np.maximum`` over the taps (one strided view per kernel
     offset), each clipped to the input (``_clipped_taps``): the padding is never
     materialised, an output that a tap does not reach keeps what the other taps gave it,
-    and one whose window lies in the padding only is -inf. It also records, per output, which offset won: the *first* maximum in
-    row-major window order, as PyTorch does (a later tap replaces the winner only when
-    strictly greater). Backward sends each output's gradient to that one element only
-    (``MaxPoolScatter``) -- with exact ties (common on MNIST's flat background) crediting
-    every tied element would multiply the gradient. The winners are constants, so the
-    scatter is linear and its own gradient is the matching gather (``MaxPoolGather``).
+    and one whose window lies in the padding only is -inf. It also records, per output,
+    which offset won: the *first* maximum in row-major window order, as PyTorch does (a
+    later tap replaces the winner only when strictly greater). Backward sends each output's
+    gradient to that one element only (``MaxPoolScatter``) -- with exact ties (common on
+    MNIST's flat background) crediting every tied element would multiply the gradient. The
+    winners are constants, so the scatter is linear and its own gradient is the matching
+    gather (``MaxPoolGather``).
 
     A NaN in a window makes its output NaN (``np.maximum`` propagates it, as PyTorch);
     unlike PyTorch, the gradient of that window then goes to the first maximum found
@@ -384,11 +392,7 @@ class MaxPoolScatter(ArrayFunction):
         x_shape, kernel, stride, padding, dilation = args
         ctx.winner, ctx.args = winner, args
         disjoint = _windows_disjoint(kernel, stride, dilation)
-        # windows that tile the input (stride = kernel, no dilation, padding or leftover
-        # elements: MaxPool2d(2) on an even size) write every element once; else zeros first
-        tiled = all(s == k and d == 1 and not lo and not hi and o * s == n
-                    for k, s, d, (lo, hi), o, n in zip(kernel, stride, dilation, padding,
-                                                       grad.shape[2:], x_shape[2:]))
+        tiled = _windows_tile(x_shape, kernel, stride, padding, dilation, grad.shape[2:])
         gx = (memory.empty if tiled else memory.zeros)(tuple(x_shape), grad.dtype)
         for i, src, dst in _clipped_taps(x_shape, kernel, stride, padding, dilation,
                                          grad.shape[2:]):
@@ -471,9 +475,10 @@ class AvgPoolSpread(ArrayFunction):
         x_shape, kernel, stride, padding = args
         ctx.pool = pool
         share = grad / divisor
-        gx = memory.zeros(tuple(x_shape), grad.dtype)
         dilation = (1,) * len(kernel)
         disjoint = _windows_disjoint(kernel, stride, dilation)
+        tiled = _windows_tile(x_shape, kernel, stride, padding, dilation, grad.shape[2:])
+        gx = (memory.empty if tiled else memory.zeros)(tuple(x_shape), grad.dtype)
         for _, src, dst in _clipped_taps(x_shape, kernel, stride, padding, dilation,
                                          grad.shape[2:]):
             if disjoint:

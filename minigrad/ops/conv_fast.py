@@ -234,10 +234,17 @@ class _Columns:
         ``out`` when given, else into a scratch array."""
         n, O = block.stop - block.start, grad.shape[1]
         g = _scratch("g", (O, self.width(n)), self.dtype) if out is None else out
-        if self.flat and self.grid != self.out_shape:
+        if not self.exact:
             g[...] = 0
         self.as_output(g, n)[...] = grad[block].swapaxes(0, 1)
         return g
+
+    def gradient_columns(self, grad, block, g_columns=None):
+        """``output_gradient(grad, block)``, or its slice of ``g_columns`` when the whole
+        batch was laid out already (``output_columns``)."""
+        if g_columns is None:
+            return self.output_gradient(grad, block)
+        return g_columns[:, self.columns_of(block)]
 
 
 def output_columns(g, x_shape, kernel, stride, padding, dilation, groups=1):
@@ -282,17 +289,16 @@ def conv_forward(x, weight, bias, stride, padding, dilation, groups, keep_column
     for x (N, C, *size) and weight (O, C/G, *kernel): im2col per block of samples, then
     one product ``W (O, C·K) @ cols (C·K, width)`` (batched over the G groups).
 
-    With ``keep_columns`` it returns ``(out, columns)``: the columns of the whole batch,
-    (C·K, width), for ``conv_weight_grad`` -- or None when there are none to keep (a 1x1
-    convolution has none; columns over ``KEEP_COLUMNS_BYTES`` are not kept)."""
+    Returns ``(out, columns)``: with ``keep_columns`` the columns of the whole batch,
+    (C·K, width), for ``conv_weight_grad``; None without it, for a 1x1 convolution (which
+    has none) and for columns over ``KEEP_COLUMNS_BYTES``."""
     N, C = x.shape[:2]
     O, kernel = weight.shape[0], weight.shape[2:]
     G = groups
     if C == 0:                            # no input channels: every output is the bias
         layout = _layout(x.shape, kernel, stride, padding, dilation, x.dtype)
         out = np.zeros((N, O) + layout.out_shape, dtype=x.dtype)
-        out = out if bias is None else out + bias.reshape((1, O) + (1,) * len(kernel))
-        return (out, None) if keep_columns else out
+        return (out if bias is None else out + bias.reshape((1, O) + (1,) * len(kernel))), None
     w = weight.reshape(G, O // G, -1)                            # (G, O/G, C/G·K)
     if _pointwise(kernel, stride, padding):
         P = math.prod(x.shape[2:])
@@ -301,8 +307,7 @@ def conv_forward(x, weight, bias, stride, padding, dilation, groups, keep_column
         out = out.reshape((N, O, P))                             # (N, O, P)
         if bias is not None:
             out += bias[:, None]
-        out = out.reshape((N, O) + x.shape[2:])
-        return (out, None) if keep_columns else out
+        return out.reshape((N, O) + x.shape[2:]), None
     layout = _layout(x.shape, kernel, stride, padding, dilation, x.dtype)
     out = memory.empty((N, O) + layout.out_shape, x.dtype)
     columns = None
@@ -317,7 +322,7 @@ def conv_forward(x, weight, bias, stride, padding, dilation, groups, keep_column
             y += bias[:, None]
         # the output positions among the columns, to (n, O, *out_shape)
         out[block] = layout.as_output(y, block.stop - block.start).swapaxes(0, 1)
-    return (out, columns) if keep_columns else out
+    return out, columns
 
 
 def conv_input_grad(g, weight, x_shape, stride, padding, dilation, groups, g_columns=None):
@@ -343,8 +348,7 @@ def conv_input_grad(g, weight, x_shape, stride, padding, dilation, groups, g_col
     gx = memory.empty(tuple(x_shape), g.dtype)
     w_t = np.ascontiguousarray(w.swapaxes(-1, -2))               # (G, C/G·K, O/G)
     for block in layout.blocks():
-        gb = (layout.output_gradient(g, block) if g_columns is None
-              else g_columns[:, layout.columns_of(block)]).reshape(G, O // G, -1)
+        gb = layout.gradient_columns(g, block, g_columns).reshape(G, O // G, -1)
         # (dcols reuses the cols scratch: hot in the cache and done with)
         dcols = np.matmul(w_t, gb, out=_scratch("cols", (G, w_t.shape[1], gb.shape[-1]),
                                                 g.dtype))
@@ -378,17 +382,17 @@ def conv_weight_grad(x, g, w_shape, stride, padding, dilation, groups, columns=N
         n = block.stop - block.start
         cols = (layout.im2col(x, block) if columns is None
                 else columns[:, layout.columns_of(block)]).reshape(G, rows, -1)
-        if per_sample and layout.exact:
+        if not per_sample:
+            gb = layout.gradient_columns(g, block, g_columns).reshape(G, O // G, -1)
+            gw_t += np.matmul(cols, gb.swapaxes(-1, -2), out=gw_block)
+            continue
+        if layout.exact:
             # the columns are the output positions: each sample of g is already its
             # (O, positions) matrix, no layout needed
             gs = g[block].reshape(n, G, O // G, -1)                        # (n, G, O/G, S)
         else:
-            gb = (layout.output_gradient(g, block) if g_columns is None
-                  else g_columns[:, layout.columns_of(block)])               # (O, n·S)
-            gs = gb.reshape(G, O // G, n, -1).transpose(2, 0, 1, 3)          # (n, G, O/G, S)
-        if per_sample:
-            cols = cols.reshape(G, rows, n, -1).transpose(2, 0, 1, 3)        # (n, G, C/G·K, S)
-            gw_t += np.matmul(cols, gs.swapaxes(-1, -2)).sum(axis=0)
-        else:
-            gw_t += np.matmul(cols, gb.reshape(G, O // G, -1).swapaxes(-1, -2), out=gw_block)
+            gs = layout.gradient_columns(g, block, g_columns)               # (O, n·S)
+            gs = gs.reshape(G, O // G, n, -1).transpose(2, 0, 1, 3)         # (n, G, O/G, S)
+        cols = cols.reshape(G, rows, n, -1).transpose(2, 0, 1, 3)           # (n, G, C/G·K, S)
+        gw_t += np.matmul(cols, gs.swapaxes(-1, -2)).sum(axis=0)
     return np.ascontiguousarray(gw_t.swapaxes(-1, -2)).reshape(w_shape)
