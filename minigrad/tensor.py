@@ -987,9 +987,7 @@ def _matmul(name, a, b):
     requires (numpy would take arrays and lists, and promote float32 @ float64 silently)."""
     _check_tensors(name, (a, "input"), (b, "other" if name == "matmul" else "mat2"))
     if a._array.dtype != b._array.dtype:
-        raise RuntimeError(f"{name}: expected both operands to have the same dtype, but got "
-                           f"{a.dtype} and {b.dtype} (PyTorch raises too); convert one of them, "
-                           f"e.g. x.to(y.dtype)")
+        raise ops.matmul.dtype_mismatch(name, a.dtype, b.dtype)
     return ops.matmul.MatMul.apply(a, b)
 
 

@@ -61,11 +61,17 @@ def _check_dtypes(a, b):
         raise ValueError("matmul: both operands need at least 1 dim, "
                          f"got shapes {np.shape(a)} and {np.shape(b)}")
     if a.dtype != b.dtype:
-        raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got "
-                           f"{a.dtype} and {b.dtype} (PyTorch raises too); convert one of "
-                           f"them, e.g. x.to(y.dtype)")
+        raise dtype_mismatch("matmul", a.dtype, b.dtype)
     raise TypeError("matmul: bool operands are not supported (PyTorch: not implemented); "
                     "convert them first, e.g. x.float()")
+
+
+def dtype_mismatch(name, a_dtype, b_dtype):
+    """The error for a product of two dtypes (here and for the Tensor-level ``@``, ``mm``,
+    ``bmm``, which check before any array work)."""
+    return RuntimeError(f"{name}: expected both operands to have the same dtype, but got "
+                        f"{a_dtype} and {b_dtype} (PyTorch raises too); convert one of them, "
+                        f"e.g. x.to(y.dtype)")
 
 
 class Linear(ArrayFunction):
