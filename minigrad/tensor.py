@@ -908,7 +908,14 @@ class Tensor:
         if self.ndim == 0:
             return self._as_1d("sort", dim, lambda x: x.sort(0, descending))
         dim = _norm_dim(dim, self.ndim)
-        idx = np.argsort(-self._array if descending else self._array, axis=dim, kind="stable")
+        if descending:
+            # the ascending stable order of the array reversed, reversed back: equal values
+            # keep their order and NaN (numpy's largest) comes first, as in PyTorch, for any
+            # dtype (sorting -x instead wrapped unsigned ints and refused bools)
+            rev = np.argsort(np.flip(self._array, dim), axis=dim, kind="stable")
+            idx = self.shape[dim] - 1 - np.flip(rev, dim)
+        else:
+            idx = np.argsort(self._array, axis=dim, kind="stable")
         return ops.reduce.SortResult(ops.reduce.TakeAlong.apply(self, idx, dim),
                                      Tensor.wrap(idx, None))
 

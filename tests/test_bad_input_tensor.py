@@ -303,3 +303,20 @@ def test_cat_and_stack_promote_as_pytorch():
 def test_flatten_of_an_empty_tensor():
     assert mg.zeros(2, 0).flatten(0, 0).shape == (2, 0)
     assert mg.zeros(2, 0, 3).flatten(1).shape == (2, 0)
+
+
+@pytest.mark.parametrize("values, order", [
+    # values, PyTorch's stable descending order (torch.sort(descending=True, stable=True))
+    ([0, 1, 2, 1], [2, 1, 3, 0]),                     # uint8: -x wrapped around (0, 2, 1, 1)
+    ([True, False, True], [0, 2, 1]),                 # bool: -x was numpy's error
+    ([1.0, np.nan, 3.0, 1.0, -np.inf], [1, 2, 0, 3, 4]),   # NaN first, as PyTorch
+])
+def test_descending_sort_of_any_dtype_as_pytorch(values, order):
+    dtype = {int: np.uint8, bool: np.bool_, float: np.float64}[type(values[0])]
+    x = mg.tensor(np.array(values, dtype=dtype))
+    got, idx = x.sort(descending=True)
+    assert idx.tolist() == order
+    np.testing.assert_array_equal(got.numpy(), np.array(values, dtype=dtype)[order])
+    assert x.topk(2).indices.tolist() == order[:2]
+    assert x.reshape(1, -1).argsort(dim=1, descending=True).tolist() == [order]
+
