@@ -681,12 +681,16 @@ class Tensor:
 
     # shape and movement
     def reshape(self, *shape):
+        if not shape:       # (a 0-d shape is given as reshape(()), as in PyTorch)
+            raise TypeError("reshape() missing 1 required positional argument: 'shape'")
         shape = _check_shape("reshape", _shape_args(shape), allow_minus_one=True)
         return ops.movement.Reshape.apply(self, shape=shape)
 
     def view(self, *shape):
         """Same as ``reshape`` (numpy decides whether it copies; PyTorch would refuse a
         non-contiguous view)."""
+        if not shape:
+            raise TypeError("view() missing 1 required positional argument: 'shape'")
         return self.reshape(*shape)
 
     def flatten(self, start_dim=0, end_dim=-1):

@@ -320,3 +320,10 @@ def test_descending_sort_of_any_dtype_as_pytorch(values, order):
     assert x.topk(2).indices.tolist() == order[:2]
     assert x.reshape(1, -1).argsort(dim=1, descending=True).tolist() == [order]
 
+
+@pytest.mark.parametrize("method", ["reshape", "view"])
+def test_reshape_without_a_shape_is_a_type_error(method):
+    x = mg.tensor(1.0)                          # 0-d: reshape() was silently x itself
+    with pytest.raises(TypeError, match=f"{method}\\(\\) missing 1 required positional argument"):
+        getattr(x, method)()
+    assert getattr(x, method)(()).shape == ()   # the 0-d shape given as ()
