@@ -5,10 +5,11 @@ Sections: activations, linear, losses, dropout, normalisation, then convolution 
 Most of this file is checking arguments, so that a bad one is a clear error naming the
 caller, the expected and the actual value. One convention for naming the caller: where a
 layer shares a function's checks, the public function (``linear``) is a one-line call of a
-private twin (``_linear``) whose first argument, ``name``, is what errors start with -- the function passes its own name as a
-string, a layer's ``forward`` passes the layer itself, which an error shows as it prints
-(``Conv2d(3, 4, kernel_size=(3, 3), stride=(1, 1))``), formatted only when an error is
-raised. (A layer's ``__init__``, before the layer exists, passes its class name.)
+private twin (``_linear``) whose first argument, ``name``, is what errors start with -- the
+function passes its own name as a string, a layer's ``forward`` passes the layer itself,
+which an error shows as it prints (``Conv2d(3, 4, kernel_size=(3, 3), stride=(1, 1))``),
+formatted only when an error is raised. (A layer's ``__init__``, before the layer exists,
+passes its class name.)
 """
 import math
 import warnings
@@ -571,7 +572,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 def _l1_loss(name, input, target, reduction, weight=None):
     # complex input is fine (|d| is real), bool not (PyTorch: no bool subtraction)
     input, target = _pointwise_operands(name, input, target, reduction, complex_ok=True,
-                                 bool_ok=False)
+                                        bool_ok=False)
     return _weighted(name, (input - target).abs(), weight, reduction)
 
 

@@ -20,10 +20,11 @@ class _BatchNorm(Module):
     ``y = (x - mean) / sqrt(var + eps) * weight + bias`` per channel, ``weight`` and ``bias``
     learned (``affine=True``) and of shape (num_features,) = (C,). ``momentum``: the weight
     of the new batch in the running statistics, ``running = (1 - momentum) * running +
-    momentum * batch`` (the batch variance unbiased there). ``momentum=None`` makes the running statistics a cumulative (equal-weight) average over
-    all batches seen, as in PyTorch. With ``track_running_stats=False`` there are no running
-    statistics and batch statistics are used in eval mode too. ``device`` is accepted and
-    ignored; ``dtype`` defaults to float32.
+    momentum * batch`` (the batch variance unbiased there). ``momentum=None`` makes the
+    running statistics a cumulative (equal-weight) average over all batches seen, as in
+    PyTorch. With ``track_running_stats=False`` there are no running statistics and batch
+    statistics are used in eval mode too. ``device`` is accepted and ignored; ``dtype``
+    defaults to float32.
     """
 
     _expected_dims = ()        # the input ndims a subclass accepts
