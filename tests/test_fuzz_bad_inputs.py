@@ -28,25 +28,13 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import minigrad as mg
+from fuzzing import CLEAR_ERRORS, check_clear_error, fuzz, report
 
 FIGURES = collections.Counter()
-CLEAR_ERRORS = (TypeError, ValueError, RuntimeError, IndexError)
-# what an error message must never look like: numpy's or Python's internals
-INTERNAL = ("ufunc", "could not be broadcast", "cannot reshape array", "has no attribute",
-            "not supported between instances", "unsupported operand type", "index out of range",
-            "division or modulo by zero", "'NoneType'", "setting an array element",
-            "object is not iterable", "object is not subscriptable", "zero-size array",
-            "boolean subtract", "Cannot cast", "not callable")
-
-
-def fuzz(max_examples):
-    return settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck),
-                    phases=[Phase.explicit, Phase.generate, Phase.shrink])
 
 
 # ---- the oracle ------------------------------------------------------------------------------
@@ -116,12 +104,8 @@ def run_minigrad(case):
             with np.errstate(all="ignore"):
                 result = case.run(MG)
     except CLEAR_ERRORS as e:
-        message = str(e)
-        assert any(n.lower() in message.lower() for n in case.names), \
-            f"{case}: the error does not name {case.names}: {type(e).__name__}: {message}"
-        assert not any(p in message for p in INTERNAL), \
-            f"{case}: an internal message: {type(e).__name__}: {message}"
-        assert expect != "ok", f"{case}: a valid input was refused: {type(e).__name__}: {message}"
+        check_clear_error(case, e)
+        assert expect != "ok", f"{case}: a valid input was refused: {type(e).__name__}: {e}"
         FIGURES["clear errors"] += 1
         return
     except Exception as e:
@@ -1568,5 +1552,4 @@ def test_the_oracle_agrees_with_pytorch(family):
 
 def test_figures():
     """The fuzz figures of this run (``pytest -s`` shows them): no silent result."""
-    print("\nfuzz figures:", dict(FIGURES))
-    assert FIGURES["silent results"] == 0
+    report("fuzz figures", FIGURES)
