@@ -5,8 +5,13 @@ PyTorch is importable (measured in the same run, with the same number of threads
 
 For each layer: forward alone (no graph), and forward + backward (input and parameter
 gradients, as for a layer inside a network), in float32. Each time is the best of
-``--repeat`` runs, minigrad and PyTorch alternating, so that load from other processes on
-the machine affects both alike; the ratio is minigrad / PyTorch (lower is better).
+``--repeat`` runs, minigrad and PyTorch alternating in rounds of a few runs, so that load
+from other processes on the machine affects both alike; the ratio is minigrad / PyTorch
+(lower is better). Each round first lets its framework settle (``timing.settle``: the
+other's worker threads stop spinning). Timed alone like this, PyTorch's layers still take
+about twice their time inside ``bench_train.py``'s network (its 3x3 layer's forward 3.2
+against 1.3-1.5 ms), for reasons not found; the whole-network ratios of ``bench_train.py``
+are the ones to trust.
 
 Targets (issue 3, 2 cores): each conv layer's forward+backward within 2.5x of PyTorch, the
 1x1 conv within 1.5x, max pooling no slower than PyTorch.
@@ -48,6 +53,7 @@ sys.path[:0] = [os.path.join(_here, ".."), _here]
 import minigrad as mg  # noqa: E402
 from minigrad import nn  # noqa: E402,F401  (used by eval of the layer specs)
 from blas_info import describe as describe_blas  # noqa: E402  (this script's folder)
+from timing import settle  # noqa: E402
 
 try:
     import torch
@@ -66,17 +72,18 @@ LAYERS = [
 ]
 
 
-def best_of(fns, repeat):
-    """Best time in ms of each function, the functions run in turn ``repeat`` times."""
-    for f in fns:          # warm-up (allocations, PyTorch's kernel selection)
-        f()
-        f()
+def best_of(fns, repeat, burst=5):
+    """Best time in ms of each function over ``repeat`` calls: rounds in which each
+    function in turn settles (``timing.settle``, which also warms up allocations and
+    PyTorch's kernel selection) and is then timed ``burst`` times, one call at a time."""
     times = [[] for _ in fns]
-    for _ in range(repeat):
+    for _ in range(max(1, repeat // burst)):
         for f, t in zip(fns, times):
-            start = time.perf_counter()
-            f()
-            t.append(time.perf_counter() - start)
+            settle(f)
+            for _ in range(burst):
+                start = time.perf_counter()
+                f()
+                t.append(time.perf_counter() - start)
     return [1e3 * min(t) for t in times]
 
 

@@ -9,10 +9,15 @@ Reference network (the MNIST example's shape, without BatchNorm):
 cross-entropy, SGD with momentum 0.9, float32.
 
 Prints, for each batch size: training samples/s of minigrad and (when importable) PyTorch on
-2 threads, timed in alternating rounds after a warm-up, and their ratio; a per-layer
+2 threads, timed in alternating rounds, and their ratio; a per-layer
 forward/backward breakdown for minigrad; inference throughput; the per-step autograd
 overhead of a 20-layer MLP of width 32 at batch 1; and minigrad's peak resident memory
 while training (measured in a child process that never imports PyTorch).
+
+Each round lets each framework settle before timing it (``timing.settle``): right after
+the other framework ran, its idle worker threads still spin on the two cores for about
+0.1 s, which a user's own loop never sees. (Without it, PyTorch's steps were charged
+4-10 ms more than its steady pace, which flattered minigrad's ratio.)
 
 The headline is a plain loop, as a user writes it: nothing is switched on. (minigrad reuses
 its large op results itself, ``minigrad.memory.empty``.) ``--keep-freed-memory`` adds the
@@ -48,6 +53,7 @@ from minigrad.memory import keep_freed_memory  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from blas_info import describe as describe_blas  # noqa: E402
+from timing import alternate, seconds_per_call  # noqa: E402
 
 torch = None
 if not os.environ.get("MINIGRAD_BENCH_NO_TORCH"):   # set by the memory child process
@@ -127,23 +133,6 @@ class TorchTrainer:
         with torch.no_grad():
             self.model(x)
         self.model.train()
-
-
-def seconds_per_call(fn, calls):
-    t = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    return (time.perf_counter() - t) / calls
-
-
-def alternate(fns, rounds, calls):
-    """Median seconds per call of each function, measured in alternating rounds so that
-    both see the same machine conditions."""
-    times = {name: [] for name in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            times[name].append(seconds_per_call(fn, calls))
-    return {name: float(np.median(t)) for name, t in times.items()}
 
 
 def layer_breakdown(model, x, repeats=5):
