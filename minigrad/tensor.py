@@ -40,6 +40,17 @@ _BOOL, _INT, _FLOAT, _OTHER = range(4)
 _KIND_RANK = {"b": _BOOL, "u": _INT, "i": _INT, "f": _FLOAT}
 
 
+class _Omitted:
+    """The default of an argument that PyTorch allows to be left out but not to be None
+    (``max``'s ``dim``): a None default could not tell ``x.max(None)`` from ``x.max()``."""
+
+    def __repr__(self):
+        return "<omitted>"
+
+
+_OMITTED = _Omitted()
+
+
 def _kind_rank(x):
     """Promotion kind of a Tensor or a Python scalar operand."""
     if isinstance(x, Tensor):
@@ -619,18 +630,30 @@ class Tensor:
         return ops.reduce.Std.apply(self, dim=_all_if_empty(dim), keepdim=keepdim,
                                     correction=correction)
 
-    def max(self, dim=None, keepdim=False):
+    def max(self, dim=_OMITTED, keepdim=_OMITTED):
         """``x.max()`` is a tensor; ``x.max(dim)`` is ``(values, indices)`` as in PyTorch.
         With ``dim`` the gradient goes to one index per slice (the first maximum); ``x.max()``
-        splits it evenly between tied maxima, as PyTorch does."""
-        if self.ndim == 0 and dim is not None:
-            return self._as_1d("max", dim, lambda x: x.max(0))
-        return ops.reduce.max_or_min(self, dim, keepdim, largest=True)
+        splits it evenly between tied maxima, as PyTorch does. As in PyTorch, ``dim`` is an
+        int: ``x.max(None)`` and a ``keepdim`` without ``dim`` are errors."""
+        return self._max_or_min("max", dim, keepdim, largest=True)
 
-    def min(self, dim=None, keepdim=False):
-        if self.ndim == 0 and dim is not None:
-            return self._as_1d("min", dim, lambda x: x.min(0))
-        return ops.reduce.max_or_min(self, dim, keepdim, largest=False)
+    def min(self, dim=_OMITTED, keepdim=_OMITTED):
+        """``x.min()`` is a tensor; ``x.min(dim)`` is ``(values, indices)``; see ``max``."""
+        return self._max_or_min("min", dim, keepdim, largest=False)
+
+    def _max_or_min(self, name, dim, keepdim, largest):
+        if dim is _OMITTED:
+            if keepdim is not _OMITTED:
+                raise TypeError(f"{name}(): keepdim needs a dim, as in PyTorch: "
+                                f"x.{name}(dim, keepdim=True)")
+            return ops.reduce.max_or_min(self, None, False, largest)
+        if dim is None:
+            raise TypeError(f"{name}(): argument 'dim' must be int, not None (PyTorch raises "
+                            f"too); x.{name}() is the {name}imum of all elements")
+        keepdim = False if keepdim is _OMITTED else keepdim
+        if self.ndim == 0:
+            return self._as_1d(name, dim, lambda x: x._max_or_min(name, 0, keepdim, largest))
+        return ops.reduce.max_or_min(self, dim, keepdim, largest)
 
     def _as_1d(self, name, dim, op):
         """An op over ``dim`` of a 0-d tensor, which PyTorch allows for dim 0 or -1 (the one
