@@ -10,13 +10,28 @@ from minigrad import Tensor
 @pytest.mark.parametrize("dim", [1.0, "1", None, True])
 @pytest.mark.parametrize("call", [
     lambda x, d: x.softmax(d), lambda x, d: x.log_softmax(d), lambda x, d: x.sum(dim=(d,)),
-    lambda x, d: x.mean(dim=(d,)), lambda x, d: x.max(d) if d is not None else x.max("x"),
+    lambda x, d: x.mean(dim=(d,)), lambda x, d: x.max(d), lambda x, d: x.min(dim=d),
     lambda x, d: x.argmax(d) if d is not None else x.argmax("x"),
     lambda x, d: x.permute(d, 0), lambda x, d: x.transpose(d, 0)])
 def test_a_dim_that_is_not_an_int_is_a_type_error(call, dim):
     x = mg.randn(2, 3)
     with pytest.raises(TypeError, match="argument 'dim' must be int"):
         call(x, dim)
+
+
+def test_max_and_min_without_a_dim_as_pytorch():
+    # x.max() reduces everything; an explicit None or a keepdim without a dim is an error
+    # in PyTorch (a None default used to make x.max(None) quietly reduce everything)
+    x = mg.tensor([[1.0, 5.0], [7.0, 2.0]])
+    assert x.max().item() == 7.0 and mg.min(x).item() == 1.0
+    for call in (lambda: x.max(None), lambda: mg.min(x, None), lambda: x.max(dim=None, keepdim=True)):
+        with pytest.raises(TypeError, match="must be int, not None"):
+            call()
+    for call in (lambda: x.max(keepdim=True), lambda: x.min(keepdim=False)):
+        with pytest.raises(TypeError, match="keepdim needs a dim"):
+            call()
+    assert x.max(1, keepdim=True).values.shape == (2, 1)
+    assert mg.tensor(3.0).min(0, True).values.shape == ()
 
 
 def test_out_of_range_and_repeated_dims():
