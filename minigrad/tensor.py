@@ -963,15 +963,26 @@ class Tensor:
         keep = (slice(None),) * dim + (slice(0, k),)
         return ops.reduce.TopkResult(values[keep], idx[keep])
 
-    def norm(self, p=2, dim=None, keepdim=False):
-        """The p-norm over ``dim`` (all elements by default): ``(sum |x|^p)^(1/p)``; p=2 is
-        one op whose gradient at a zero vector is 0, as PyTorch's."""
+    def norm(self, p="fro", dim=None, keepdim=False):
+        """The p-norm over ``dim`` (all elements by default): ``(sum |x|^p)^(1/p)``. As in
+        PyTorch, p=2 (also "fro" and None) is one op whose gradient at a zero vector is 0;
+        p=inf and -inf are the largest and smallest ``|x|``; p=0 counts the nonzero
+        elements (a constant: unlike PyTorch's, it has no grad_fn). The nuclear norm
+        ("nuc") is not supported."""
         self._float_only("norm", "expected a floating point tensor as input")
         dim = _all_if_empty(dim)
+        if p is None or p == "fro":
+            p = 2
+        if isinstance(p, str) and p != "inf":
+            raise RuntimeError(f"norm(): p={p!r} is not supported; p is a number, inf, -inf, "
+                               f"'fro' or None (minigrad has no nuclear norm)")
         if p == 2:
             return ops.reduce.Norm.apply(self, dim=dim, keepdim=keepdim)
-        if p in (float("inf"), "inf"):
-            return self.abs().max() if dim is None else self.abs().max(dim, keepdim)[0]
+        if p in (float("inf"), "inf", float("-inf")):
+            extreme = Tensor.max if p != float("-inf") else Tensor.min
+            return extreme(self.abs()) if dim is None else extreme(self.abs(), dim, keepdim)[0]
+        if p == 0:
+            return (self != 0).to(self.dtype).sum(dim=dim, keepdim=keepdim)
         if p == 1:
             return self.abs().sum(dim=dim, keepdim=keepdim)
         return (self.abs() ** p).sum(dim=dim, keepdim=keepdim) ** (1 / p)

@@ -121,6 +121,23 @@ def test_sort_argsort_topk_masked_fill_norm():
     np.testing.assert_allclose(mg.tan(mg.tensor([0.3])).numpy(), np.tan([0.3]), rtol=1e-6)
 
 
+@pytest.mark.parametrize("p", [None, "fro", 2, 1, 3, 0.5, 0, float("inf"), float("-inf")])
+@pytest.mark.parametrize("dim", [None, 1])
+def test_norm_orders_as_pytorch(p, dim):
+    # PyTorch's orders, against numpy's vector norms (np.linalg.norm with ord=None is the
+    # 2-norm, ord=0 counts nonzeros, +-inf are the largest and smallest |x|)
+    a = np.array([[3.0, 0.0, -2.0], [0.5, 4.0, -1.0]])
+    order = 2 if p in (None, "fro") else p
+    want = np.linalg.norm(a.ravel() if dim is None else a, ord=order, axis=None if dim is None else dim)
+    np.testing.assert_allclose(mg.tensor(a).norm(p=p, dim=dim).numpy(), want)
+
+
+def test_norm_orders_it_does_not_have_are_errors():
+    for p in ("nuc", "max"):
+        with pytest.raises(RuntimeError, match=f"p='{p}' is not supported"):
+            mg.randn(2, 3).norm(p=p)
+
+
 @pytest.mark.parametrize("name, fn", [
     ("repeat", lambda x: x.repeat(2, 3)),
     ("flip", lambda x: x.flip(0) * x),
