@@ -1,4 +1,5 @@
-"""Which BLAS kernels numpy's matrix products run on, for the benchmarks' headers.
+"""Which BLAS kernels numpy's matrix products run on, for the benchmarks' headers
+(``python benchmarks/blas_info.py`` prints it).
 
 minigrad's convolutions and linear layers spend most of their time in numpy's matrix
 products, so their speed depends on which of its kernel sets numpy's OpenBLAS picked when
@@ -60,3 +61,7 @@ def describe():
                  "(OpenBLAS 0.3.31 does not recognise AMD Zen 5: OpenMathLib/OpenBLAS#6029); "
                  "OPENBLAS_CORETYPE=SkylakeX set before Python starts selects them")
     return line
+
+
+if __name__ == "__main__":      # python benchmarks/blas_info.py
+    print(describe())
