@@ -146,6 +146,9 @@ def _op_battery():
     run(lambda x, w: F.conv2d(x, w), (2, 4, 9, 9), (6, 4, 1, 1))
     run(lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1), (2, 4, 5, 5), (4, 3, 3, 3))
     run(lambda x: F.relu(x), (4, 300))
+    run(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), (4, 3, 5, 5), (3,), (3,))
+    run(lambda x: F.batch_norm(x, mg.zeros(3, dtype=mg.float64), mg.ones(3, dtype=mg.float64)),
+        (4, 3, 5, 5))
     run(lambda a, b: a * b + a - b / (b * b + 1), (4, 300), (4, 300))
     run(lambda a, b: a @ b, (64, 50), (50, 64))
     return results

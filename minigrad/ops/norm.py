@@ -18,7 +18,18 @@ and σ² are fixed running estimates, those terms vanish, and dL/dx = weight · 
 """
 import numpy as np
 
+from .. import memory
 from ..autograd.function import ArrayFunction, rebuilt
+
+
+def _rows(v, C, P):
+    """A per-channel vector ``v`` (C,), array or Tensor, as rows of shape (1, C, P), to
+    broadcast over the (N, C, P) view of an input. The op then reads two contiguous
+    operands: against a (1, C, 1) operand numpy takes its slower loop for a stride-0
+    input (a subtract on (128, 16, 784) float32: 0.38-0.66 ms against 0.24 with rows)."""
+    if isinstance(v, np.ndarray):
+        return np.ascontiguousarray(np.broadcast_to(v.reshape(1, C, 1), (1, C, P)))
+    return v.reshape(1, C, 1).expand(1, C, P).contiguous()
 
 
 class BatchNorm(ArrayFunction):
@@ -30,18 +41,23 @@ class BatchNorm(ArrayFunction):
     ``running = (1 - momentum) · running + momentum · batch_statistic``, where the variance
     fed in is the unbiased batch variance (·M/(M−1)), although normalisation itself uses the
     biased one. In eval mode they are what normalises.
+
+    Both directions work on the (N, C, P) view of x (P the spatial size), so that a
+    channel's values are in rows of P.
     """
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean=None, running_var=None, training=True,
                 momentum=0.1, eps=1e-5):
-        axes = (0,) + tuple(range(2, x.ndim))            # every dim but the channel
-        shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)    # a (C,) vector broadcast over x
+        N, C = x.shape[:2]
+        x3 = x.reshape(N, C, -1)
+        P = x3.shape[2]
         if training:
-            m = x.size // x.shape[1]
-            mean = x.mean(axis=axes)
-            xc = x - mean.reshape(shape)
-            var = np.mean(xc * xc, axis=axes)             # biased: what normalises
+            m = N * P
+            mean = x3.mean(axis=(0, 2))
+            xc = np.subtract(x3, _rows(mean, C, P), out=memory.empty(x3.shape, x.dtype))
+            var = np.multiply(xc, xc, out=memory.empty(x3.shape, x.dtype)).mean(axis=(0, 2))
+            # (biased: what normalises)
             if running_mean is not None:
                 running_mean *= 1 - momentum
                 running_mean += momentum * mean
@@ -49,46 +65,53 @@ class BatchNorm(ArrayFunction):
                 running_var *= 1 - momentum
                 running_var += momentum * var * (m / (m - 1))
         else:
-            xc = x - running_mean.reshape(shape).astype(x.dtype, copy=False)
+            xc = x3 - _rows(running_mean.astype(x.dtype, copy=False), C, P)
             var = running_var.astype(x.dtype, copy=False)
         invstd = (1 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-        xc *= invstd.reshape(shape)                       # in place: xc is our own temporary
+        xc *= _rows(invstd, C, P)                         # in place: xc is our own temporary
         xhat = xc
-        out = xhat * weight.reshape(shape) if weight is not None else xhat.copy()
+        if weight is None:
+            out = xhat.copy()
+        else:
+            out = np.multiply(xhat, _rows(weight, C, P),
+                              out=memory.empty(x3.shape, np.result_type(xhat, weight)))
         if bias is not None:
-            out += bias.reshape(shape).astype(out.dtype, copy=False)
+            out += _rows(bias.astype(out.dtype, copy=False), C, P)
         ctx.save_for_backward(x, weight)
         ctx.xhat, ctx.invstd = xhat, invstd
-        ctx.axes, ctx.shape, ctx.training, ctx.eps = axes, shape, training, eps
+        ctx.training, ctx.eps = training, eps
         if not training:
             ctx.running_mean = running_mean.astype(x.dtype, copy=False)
-        return out
+        return out.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        axes, shape = ctx.axes, ctx.shape
+        N, C = x.shape[:2]
+        x3, g3 = x.reshape(N, C, -1), grad.reshape(N, C, -1)
+        P = x3.shape[2]
 
         def normalise():            # x-hat and 1/sigma from x, with differentiable ops
             if ctx.training:
-                xc = x - x.mean(dim=axes, keepdim=True)
-                invstd = ((xc * xc).mean(dim=axes, keepdim=True) + ctx.eps) ** -0.5
-                return xc * invstd, invstd.reshape(-1)
+                xc = x3 - _rows(x3.mean(dim=(0, 2)), C, P)
+                invstd = ((xc * xc).mean(dim=(0, 2)) + ctx.eps) ** -0.5
+                return xc * _rows(invstd, C, P), invstd
             invstd = Tensor.wrap(ctx.invstd, None)
-            return (x - ctx.running_mean.reshape(shape)) * invstd.reshape(shape), invstd
+            return (x3 - _rows(ctx.running_mean, C, P)) * _rows(invstd, C, P), invstd
 
         xhat, invstd = rebuilt((ctx.xhat, ctx.invstd), normalise)
         needs = ctx.needs_input_grad
-        gb = grad.sum(dim=axes)                           # Σ g
-        gw = (grad * xhat).sum(dim=axes)                  # Σ g·x̂
+        gb = g3.sum(dim=(0, 2))                           # Σ g
+        gw = (g3 * xhat).sum(dim=(0, 2))                  # Σ g·x̂
         gx = None
         if needs[0]:
-            scale = (invstd if weight is None else weight * invstd).reshape(shape)
+            scale = _rows(invstd if weight is None else weight * invstd, C, P)
             if ctx.training:
-                m = grad.numel() // grad.shape[1]
-                gx = (grad - (gb / m).reshape(shape) - xhat * (gw / m).reshape(shape)) * scale
+                m = N * P
+                gx = (g3 - _rows(gb / m, C, P) - xhat * _rows(gw / m, C, P)) * scale
             else:
-                gx = grad * scale
+                gx = g3 * scale
+            gx = gx.reshape(x.shape)
         return gx, (gw if needs[1] else None), (gb if needs[2] else None)
 
 
