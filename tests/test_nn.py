@@ -360,6 +360,25 @@ def test_linear_gradcheck_float64():
     np.testing.assert_allclose(layer.bias.grad.numpy(), np.full(3, 3.0))
 
 
+@pytest.mark.parametrize("shape", [(5, 4), (2, 3, 4), (4,), (0, 4)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_plain_and_recorded_backward_agree(shape, bias):
+    # a plain backward computes the three products on arrays; under create_graph they run
+    # as recorded ops: the same gradients either way, and those against numpy
+    layer = nn.Linear(4, 3, bias=bias).double()
+    x = Tensor(rand(*shape), requires_grad=True)
+    g = rand(*(shape[:-1] + (3,)), seed=3)
+    params = [x] + list(layer.parameters())
+    plain = mg.autograd.grad(layer(x), params, g)
+    recorded = mg.autograd.grad(layer(x), params, g, create_graph=True)
+    w = layer.weight.numpy()
+    g2, x2 = g.reshape(-1, 3), x.numpy().reshape(-1, 4)
+    want = [g @ w, g2.T @ x2] + ([g2.sum(axis=0)] if bias else [])
+    for a, b, c in zip(plain, recorded, want):
+        np.testing.assert_allclose(a.numpy(), c, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(b.numpy(), c, rtol=1e-12, atol=1e-14)
+
+
 def test_linear_bad_input_names_layer_and_shapes():
     layer = nn.Linear(1568, 128)
     with pytest.raises(ValueError, match=r"Linear\(in_features=1568, out_features=128\): "

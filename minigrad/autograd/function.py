@@ -98,6 +98,16 @@ class Context:
             self._check_versions()
         return tuple(self._as_tensor(a) for a in self._saved)
 
+    @property
+    def saved_arrays(self):
+        """The saved arrays themselves, with the checks of ``saved_tensors``: for a backward
+        that, when it is not being recorded (no ``create_graph``), computes on arrays."""
+        if self.released:
+            return self.saved_tensors                  # raises its error
+        if self._versions is not None or tensor_module._versions:
+            self._check_versions()
+        return self._saved
+
     def _check_versions(self):
         """A saved array written in place since it was saved: an error, not a wrong gradient."""
         for i, a in enumerate(self._saved):
