@@ -22,7 +22,11 @@ kernel on the inputs' numpy arrays. ``backward`` is written with Tensors and min
 differentiable ops, once. The engine runs it with recording off for an ordinary
 ``backward()``, so it costs what arrays would; under ``create_graph=True`` its ops are
 recorded like any others, and the gradient it returns can be differentiated again -- to any
-order, since the ops it uses have backward formulas of the same kind.
+order, since the ops it uses have backward formulas of the same kind. Two built-in ops,
+``BatchNorm`` and ``Linear``, also compute their backward on arrays when it is not
+recorded (``ctx.saved_arrays``): for them the per-op temporaries and dispatch were most of
+the time. Each keeps its Tensor version for ``create_graph``, and a test holds the two to
+the same numbers.
 
 What ``forward`` saves with ``ctx.save_for_backward`` comes back from ``ctx.saved_tensors``
 as the corresponding Tensor: an input as that input Tensor, the output as the output Tensor
