@@ -119,11 +119,11 @@ class BatchNorm(ArrayFunction):
 
 def _backward_in_place(ctx, grad):
     """``BatchNorm.backward``'s formulas on arrays, when its operations are not recorded
-    (no ``create_graph``): the same numbers, computed into one buffer -- six passes over
-    memory and no temporaries, where the Tensor version, which must record each operation
-    under ``create_graph``, makes a fresh array per operation. (The MNIST example's four
+    (no ``create_graph``): the same numbers, computed in place in one buffer with no
+    temporaries, where the Tensor version, which must record each operation under
+    ``create_graph``, makes a fresh array per operation. (The MNIST example's four
     BatchNorm layers, batch 128: 12.8 ms of backward a step that way, 5.4 ms this way.)"""
-    x, weight = ctx.saved_tensors
+    x, weight = ctx.saved_arrays
     xhat, invstd = ctx.xhat, ctx.invstd
     N, C = x.shape[:2]
     g3 = grad._array.reshape(N, C, -1)
@@ -134,7 +134,7 @@ def _backward_in_place(ctx, grad):
     gw = np.multiply(g3, xhat, out=buf).sum(axis=(0, 2))           # Σ g·x̂
     gx = None
     if needs[0]:
-        scale = invstd if weight is None else weight._array * invstd
+        scale = invstd if weight is None else weight * invstd
         if ctx.training:
             m = N * P
             np.multiply(xhat, _rows(gw / m, C, P), out=buf)        # x̂ · Σg·x̂ / M
