@@ -24,7 +24,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -37,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from blas_info import describe as describe_blas  # noqa: E402
 from bench_train import minigrad_net  # noqa: E402  (the reference network)
+from timing import seconds_per_call  # noqa: E402
 
 
 def import_base(rev):
@@ -111,13 +111,6 @@ def torch_mlp_step():
     return step
 
 
-def per_call(fn, calls):
-    start = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    return (time.perf_counter() - start) / calls
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--base", default="HEAD", help="git revision to compare against")
@@ -142,11 +135,11 @@ def main(argv=None):
         if name == "mlp" and torch_mlp_step() is not None:
             sides["torch"] = torch_mlp_step()
         for fn in sides.values():
-            per_call(fn, max(2, calls // 10))
+            seconds_per_call(fn, max(2, calls // 10))
         times = {k: [] for k in sides}
         for _ in range(args.rounds):
             for k, fn in sides.items():
-                times[k].append(per_call(fn, calls))
+                times[k].append(seconds_per_call(fn, calls))
         ratios = np.array(times["tree"]) / np.array(times["base"])
         line = (f"{name:7s} tree {np.median(times['tree']) * 1e3:8.2f} ms   base "
                 f"{np.median(times['base']) * 1e3:8.2f} ms   tree/base {np.median(ratios):.3f} "
