@@ -93,21 +93,17 @@ class Context:
         """The saved arrays as Tensors: an input's array is that input Tensor, the output
         array the output Tensor, any other array a constant Tensor (see the module
         docstring); a saved number or None comes back as it was."""
+        return tuple(self._as_tensor(a) for a in self.saved_arrays)
+
+    @property
+    def saved_arrays(self):
+        """The saved arrays themselves, checked as for ``saved_tensors``: for a backward
+        that, when it is not being recorded (no ``create_graph``), computes on arrays."""
         if self.released:
             raise RuntimeError(
                 f"{self.fn.__name__}: trying to backward through the graph a second time; "
                 "its saved values were freed after the first backward. "
                 "Pass retain_graph=True to the first backward() to keep them.")
-        if self._versions is not None or tensor_module._versions:
-            self._check_versions()
-        return tuple(self._as_tensor(a) for a in self._saved)
-
-    @property
-    def saved_arrays(self):
-        """The saved arrays themselves, with the checks of ``saved_tensors``: for a backward
-        that, when it is not being recorded (no ``create_graph``), computes on arrays."""
-        if self.released:
-            return self.saved_tensors                  # raises its error
         if self._versions is not None or tensor_module._versions:
             self._check_versions()
         return self._saved
