@@ -187,7 +187,7 @@ def _accumulator(leaf):
 
 
 def rebuilt(cached, rebuild):
-    """A value of the inputs that forward computed anyway (x-hat, softmax, 1/sigma), for use
+    """A value of the inputs that forward computed anyway (softmax, x - mean), for use
     in a backward formula. When the backward is not recorded only its value matters, so the
     cached array is used as a constant; when it is (``create_graph``), ``rebuild()``
     computes it again with differentiable ops, so the next derivative sees how it depends

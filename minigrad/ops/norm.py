@@ -19,7 +19,8 @@ and σ² are fixed running estimates, those terms vanish, and dL/dx = weight · 
 import numpy as np
 
 from .. import memory
-from ..autograd.function import ArrayFunction, rebuilt
+from ..autograd import grad_mode
+from ..autograd.function import ArrayFunction
 
 
 def _rows(v, C, P):
@@ -93,15 +94,16 @@ class BatchNorm(ArrayFunction):
         x3, g3 = x.reshape(N, C, -1), grad.reshape(N, C, -1)
         P = x3.shape[2]
 
-        def normalise():            # x-hat and 1/sigma from x, with differentiable ops
-            if ctx.training:
-                xc = x3 - _rows(x3.mean(dim=(0, 2)), C, P)
-                invstd = ((xc * xc).mean(dim=(0, 2)) + ctx.eps) ** -0.5
-                return xc * _rows(invstd, C, P), invstd
+        # recorded (create_graph): x-hat and 1/sigma again from x, with differentiable ops,
+        # so that the next derivative sees how they depend on x (the array backward uses
+        # the values forward kept)
+        if ctx.training:
+            xc = x3 - _rows(x3.mean(dim=(0, 2)), C, P)
+            invstd = ((xc * xc).mean(dim=(0, 2)) + ctx.eps) ** -0.5
+            xhat = xc * _rows(invstd, C, P)
+        else:
             invstd = Tensor.wrap(ctx.invstd, None)
-            return (x3 - _rows(ctx.running_mean, C, P)) * _rows(invstd, C, P), invstd
-
-        xhat, invstd = rebuilt((ctx.xhat, ctx.invstd), normalise)
+            xhat = (x3 - _rows(ctx.running_mean, C, P)) * _rows(invstd, C, P)
         needs = ctx.needs_input_grad
         gb = g3.sum(dim=(0, 2))                           # Σ g
         gw = (g3 * xhat).sum(dim=(0, 2))                  # Σ g·x̂
@@ -148,5 +150,4 @@ def _backward_in_place(ctx, grad):
             Tensor.wrap(gb, None) if needs[2] else None)
 
 
-from ..autograd import grad_mode  # noqa: E402
 from ..tensor import Tensor  # noqa: E402
