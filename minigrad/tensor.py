@@ -753,7 +753,7 @@ class Tensor:
         if dim is None:
             shape = tuple(s for s in self.shape if s != 1)
         else:
-            dims = _norm_dims(dim if isinstance(dim, (tuple, list)) else (dim,), self.ndim)
+            dims = _norm_dims(dim, self.ndim)
             shape = tuple(s for i, s in enumerate(self.shape) if not (i in dims and s == 1))
         return self.reshape(shape)
 
@@ -1002,7 +1002,10 @@ def _norm_dim(dim, ndim, name="dim"):
 
 
 def _norm_dims(dims, ndim, name="dim"):
-    """A tuple of dims, each checked by ``_norm_dim``; a dim given twice is an error."""
+    """A tuple of dims, each checked by ``_norm_dim``; a dim given twice is an error.
+    ``dims`` is a tuple or list of dims, or one dim."""
+    if not isinstance(dims, (tuple, list)):
+        dims = (dims,)
     out = tuple(_norm_dim(d, ndim, name) for d in dims)
     if len(set(out)) != len(out):
         twice = next(d for d in out if out.count(d) > 1)
@@ -1084,7 +1087,7 @@ def _bool_reduce(fn, data, dim, keepdim):
     if dim is None:          # (dim=() reduces over no dim here, as PyTorch's all/any)
         out = np.asarray(fn(data))
         return out.reshape((1,) * data.ndim) if keepdim else out
-    axes = _norm_dims(dim if isinstance(dim, (tuple, list)) else (dim,), data.ndim)
+    axes = _norm_dims(dim, data.ndim)
     return np.asarray(fn(data, axis=axes if data.ndim else None, keepdims=keepdim))
 
 

@@ -17,8 +17,7 @@ def _axes(dim, ndim):
         return tuple(range(ndim))
     if type(dim) is int and -ndim <= dim < ndim:    # the common case, checked cheaply
         return (dim % ndim,)
-    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-    axes = _norm_dims(dims, ndim)     # checks type, range and repeats, as Tensor methods do
+    axes = _norm_dims(dim, ndim)      # checks type, range and repeats, as Tensor methods do
     return axes if ndim else ()
 
 
