@@ -449,15 +449,15 @@ class Tensor:
         return ops.elementwise.Add.apply(b, a)
 
     def __sub__(self, other):
-        self._no_bool_sub(other)
+        self._no_bool_sub()
         return ops.elementwise.Sub.apply(*self._promoted(other))
 
     def __rsub__(self, other):
-        self._no_bool_sub(other)
+        self._no_bool_sub()
         a, b = self._promoted(other)
         return ops.elementwise.Sub.apply(b, a)
 
-    def _no_bool_sub(self, other):
+    def _no_bool_sub(self):
         """PyTorch refuses ``-`` with a bool tensor (numpy's error for two bools is about
         its internals; with a number it would compute). Refused here when the bool tensor is
         the one subtracted from, or a bool tensor is subtracted from a number; a bool tensor
@@ -1098,12 +1098,12 @@ def _all_if_empty(dim):
 
 def _int_divisor(name, a, b):
     """Integer ``//`` and ``%`` by zero: PyTorch's error (numpy gives 0 and a warning)."""
-    kinds = (a._array.dtype.kind, b._array.dtype.kind if isinstance(b, Tensor) else
-             np.asarray(b).dtype.kind)
+    divisor = b._array if isinstance(b, Tensor) else np.asarray(b)
+    kinds = (a._array.dtype.kind, divisor.dtype.kind)
     if kinds == ("b", "b"):
         raise RuntimeError(f"{name}: not implemented for bool tensors (PyTorch neither)")
-    if all(k in "iub" for k in kinds) and not np.all(b._array if isinstance(b, Tensor) else b) \
-            and np.broadcast(a._array, b._array if isinstance(b, Tensor) else b).size:
+    if all(k in "iub" for k in kinds) and not np.all(divisor) \
+            and np.broadcast(a._array, divisor).size:
         raise RuntimeError(f"{name}: integer division by zero (ZeroDivisionError)")
     return a, b
 
